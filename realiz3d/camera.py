@@ -1,0 +1,120 @@
+"""Cameras and rays. The conventions here are the project's only ones (docs/conventions.md).
+
+- World = normalised object space: the mesh is centred and scaled into [-0.5, 0.5]^3,
+  +Y up, right-handed.
+- Camera-to-world matrices use the OpenGL/Blender convention: the camera looks along
+  its -Z axis, +Y is up in the image, +X is right.
+- Orbit cameras: azimuth in degrees around +Y, 0 = camera on the +Z axis looking at the
+  origin, 90 = camera on +X; elevation in degrees above the XZ plane; distance from the
+  origin.
+- Pixel (i, j) = row i from the top, column j from the left; rays go through pixel
+  centres.
+- Perspective cameras have a vertical field of view `fov_deg`; orthographic cameras
+  (fov_deg = 0) see a square of side `ortho_scale` world units.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+
+@dataclass
+class Camera:
+    c2w: np.ndarray  # (4, 4) camera-to-world
+    resolution: int
+    fov_deg: float = 30.0  # 0 => orthographic
+    ortho_scale: float = 1.2
+    azimuth: float | None = None
+    elevation: float | None = None
+    distance: float | None = None
+
+    @property
+    def orthographic(self) -> bool:
+        return self.fov_deg == 0
+
+    @property
+    def position(self) -> np.ndarray:
+        return self.c2w[:3, 3]
+
+    def rays(self) -> tuple[np.ndarray, np.ndarray]:
+        """Origins and unit directions through each pixel centre, both (H, W, 3) in world space."""
+        n = self.resolution
+        c = (np.arange(n) + 0.5) / n * 2 - 1  # pixel centres in [-1, 1]
+        u = c[None, :].repeat(n, 0)  # x right
+        v = -c[:, None].repeat(n, 1)  # y up (row 0 is the top)
+        rot = self.c2w[:3, :3]
+        if self.orthographic:
+            half = self.ortho_scale / 2
+            local = np.stack([u * half, v * half, np.zeros_like(u)], -1)
+            origins = local @ rot.T + self.position
+            dirs = np.broadcast_to(-rot[:, 2], origins.shape).copy()
+        else:
+            t = np.tan(np.radians(self.fov_deg) / 2)
+            local = np.stack([u * t, v * t, -np.ones_like(u)], -1)
+            dirs = local @ rot.T
+            dirs /= np.linalg.norm(dirs, axis=-1, keepdims=True)
+            origins = np.broadcast_to(self.position, dirs.shape).copy()
+        return origins, dirs
+
+    def project(self, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """World points (P, 3) -> pixel coordinates (P, 2) as (col, row) floats, and depth along -Z."""
+        w2c = np.linalg.inv(self.c2w)
+        pc = points @ w2c[:3, :3].T + w2c[:3, 3]
+        depth = -pc[:, 2]
+        n = self.resolution
+        if self.orthographic:
+            half = self.ortho_scale / 2
+            u, v = pc[:, 0] / half, pc[:, 1] / half
+        else:
+            t = np.tan(np.radians(self.fov_deg) / 2)
+            u = pc[:, 0] / (depth * t)
+            v = pc[:, 1] / (depth * t)
+        col = (u + 1) / 2 * n - 0.5
+        row = (1 - v) / 2 * n - 0.5
+        return np.stack([col, row], -1), depth
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["c2w"] = np.asarray(self.c2w).tolist()
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "Camera":
+        d = dict(d)
+        d["c2w"] = np.asarray(d["c2w"], dtype=np.float64)
+        return cls(**d)
+
+
+def look_at(eye: np.ndarray, target=(0.0, 0.0, 0.0), up=(0.0, 1.0, 0.0)) -> np.ndarray:
+    eye = np.asarray(eye, dtype=np.float64)
+    fwd = np.asarray(target, dtype=np.float64) - eye
+    fwd /= np.linalg.norm(fwd)
+    upv = np.asarray(up, dtype=np.float64)
+    if abs(np.dot(fwd, upv)) > 0.999:  # looking straight up or down
+        upv = np.array([0.0, 0.0, -1.0]) if fwd[1] < 0 else np.array([0.0, 0.0, 1.0])
+    right = np.cross(fwd, upv)
+    right /= np.linalg.norm(right)
+    up2 = np.cross(right, fwd)
+    m = np.eye(4)
+    m[:3, 0], m[:3, 1], m[:3, 2], m[:3, 3] = right, up2, -fwd, eye
+    return m
+
+
+def orbit_camera(azimuth: float, elevation: float, distance: float = 2.2, resolution: int = 32,
+                 fov_deg: float = 30.0, ortho_scale: float = 1.2) -> Camera:
+    az, el = np.radians(azimuth), np.radians(elevation)
+    eye = distance * np.array([np.cos(el) * np.sin(az), np.sin(el), np.cos(el) * np.cos(az)])
+    return Camera(look_at(eye), resolution, fov_deg, ortho_scale, float(azimuth), float(elevation), float(distance))
+
+
+def orbit_cameras(num_views: int, elevation: float = 20.0, start_azimuth: float = 0.0, **kw) -> list[Camera]:
+    """N cameras evenly spaced in azimuth (the usual multiview layout: front, right, back, left for N=4)."""
+    return [orbit_camera(start_azimuth + 360.0 * i / num_views, elevation, **kw) for i in range(num_views)]
+
+
+def plucker(camera: Camera) -> np.ndarray:
+    """Per-pixel Plücker ray coordinates (direction, origin x direction), (6, H, W) float32."""
+    o, d = camera.rays()
+    m = np.cross(o, d)
+    return np.concatenate([d, m], -1).transpose(2, 0, 1).astype(np.float32)

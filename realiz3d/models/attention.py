@@ -1,0 +1,116 @@
+"""Multiview attention: the views of a sample run through the backbone as a batch of
+images (B*N, T, D); only self-attention lets them see each other.
+
+Multiview mode: the N views of a sample attend over all N*T tokens (the grid attends to
+itself). Single-image mode: each view attends only to its own tokens, which is exactly
+what the pretrained model does with one image. The mode is chosen per sample, so one
+batch can hold synthetic grids (multiview) and real images (single-image).
+
+Because each view keeps the per-view position embedding of the pretrained model, a grid
+in single-image mode is computed exactly as its views run one by one.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import torch
+import torch.nn.functional as F
+
+
+@dataclass
+class ViewLayout:
+    """How the current batch is laid out; shared by every processor of one model."""
+
+    num_views: int = 1
+    multiview: torch.Tensor | None = None  # (B,) bool per sample, None = all single-image
+    # set by the model before each forward; processors only read it
+    extra: dict = field(default_factory=dict)
+
+
+def view_sdpa(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, layout: ViewLayout) -> torch.Tensor:
+    """Scaled dot-product attention over (B*N, H, S, d) with the per-sample view mode."""
+    n = layout.num_views
+    mv = layout.multiview
+    if n == 1 or mv is None or not bool(mv.any()):
+        return F.scaled_dot_product_attention(q, k, v)
+    bn, h, s, d = q.shape
+    b = bn // n
+
+    def join(x):  # (b*N, H, S, d) -> (b, H, N*S, d)
+        return x.reshape(-1, n, h, s, d).transpose(1, 2).reshape(-1, h, n * s, d)
+
+    def split(x):  # (b, H, N*S, d) -> (b*N, H, S, d)
+        return x.reshape(-1, h, n, s, d).transpose(1, 2).reshape(-1, h, s, d)
+
+    if bool(mv.all()):
+        return split(F.scaled_dot_product_attention(join(q), join(k), join(v)))
+    rows = mv.repeat_interleave(n)  # (B*N,)
+    out = torch.empty_like(q)
+    out[~rows] = F.scaled_dot_product_attention(q[~rows], k[~rows], v[~rows])
+    out[rows] = split(F.scaled_dot_product_attention(join(q[rows]), join(k[rows]), join(v[rows])))
+    return out
+
+
+def _heads(x: torch.Tensor, heads: int) -> torch.Tensor:
+    b, s, c = x.shape
+    return x.view(b, s, heads, c // heads).transpose(1, 2)  # (B, H, S, d)
+
+
+class MultiviewAttnProcessor:
+    """Self-attention (PixArt `attn1`, DiT, SD3.5 `attn2`) with per-sample view modes."""
+
+    def __init__(self, layout: ViewLayout):
+        self.layout = layout
+
+    def __call__(self, attn, hidden_states, encoder_hidden_states=None, attention_mask=None, temb=None, **kwargs):
+        if encoder_hidden_states is not None or attention_mask is not None:
+            raise ValueError("MultiviewAttnProcessor is for self-attention without a mask")
+        residual = hidden_states
+        q = _heads(attn.to_q(hidden_states), attn.heads)  # (B*N, H, T, d)
+        k = _heads(attn.to_k(hidden_states), attn.heads)
+        v = _heads(attn.to_v(hidden_states), attn.heads)
+        if attn.norm_q is not None:
+            q = attn.norm_q(q)
+        if attn.norm_k is not None:
+            k = attn.norm_k(k)
+        out = view_sdpa(q, k, v, self.layout)  # (B*N, H, T, d)
+        out = out.transpose(1, 2).flatten(2).to(q.dtype)  # (B*N, T, H*d)
+        out = attn.to_out[1](attn.to_out[0](out))
+        if attn.residual_connection:
+            out = out + residual
+        return out / attn.rescale_output_factor
+
+
+class MultiviewJointAttnProcessor:
+    """SD3 joint attention: each view's image and text tokens form one sequence; in
+    multiview mode the sequences of all views of a sample are joined."""
+
+    def __init__(self, layout: ViewLayout):
+        self.layout = layout
+
+    def __call__(self, attn, hidden_states, encoder_hidden_states=None, attention_mask=None, *args, **kwargs):
+        t = hidden_states.shape[1]
+        q = _heads(attn.to_q(hidden_states), attn.heads)
+        k = _heads(attn.to_k(hidden_states), attn.heads)
+        v = _heads(attn.to_v(hidden_states), attn.heads)
+        if attn.norm_q is not None:
+            q = attn.norm_q(q)
+        if attn.norm_k is not None:
+            k = attn.norm_k(k)
+        if encoder_hidden_states is not None:
+            cq = _heads(attn.add_q_proj(encoder_hidden_states), attn.heads)
+            ck = _heads(attn.add_k_proj(encoder_hidden_states), attn.heads)
+            cv = _heads(attn.add_v_proj(encoder_hidden_states), attn.heads)
+            if attn.norm_added_q is not None:
+                cq = attn.norm_added_q(cq)
+            if attn.norm_added_k is not None:
+                ck = attn.norm_added_k(ck)
+            q, k, v = torch.cat([q, cq], 2), torch.cat([k, ck], 2), torch.cat([v, cv], 2)
+        out = view_sdpa(q, k, v, self.layout).transpose(1, 2).flatten(2).to(q.dtype)  # (B*N, T+L, H*d)
+        image, context = out[:, :t], out[:, t:]
+        image = attn.to_out[1](attn.to_out[0](image))
+        if encoder_hidden_states is None:
+            return image
+        if not attn.context_pre_only:
+            context = attn.to_add_out(context)
+        return image, context

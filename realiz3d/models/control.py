@@ -1,0 +1,45 @@
+"""Control inputs: per-view maps concatenated to the model input through extra,
+zero-initialised input channels of the patch embedding.
+
+With null control (all zeros) or right after attaching, the widened model computes
+exactly what the original did. The kinds and their channels:
+
+- "none": no control channels;
+- "camera": per-pixel Plücker rays (direction, moment), 6 channels (text-to-multiview);
+- "texturing": normal map (3) + position map (3), 6 channels (texturing from 3D inputs).
+
+The backbone's config records the widened `in_channels` (as diffusers' inpainting models
+do), so the fine-tuned backbone saves and reloads as a plain diffusers model.
+"""
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+CONTROL_CHANNELS = {"none": 0, "camera": 6, "texturing": 6}
+
+
+def control_channels(kind: str) -> int:
+    if kind not in CONTROL_CHANNELS:
+        raise ValueError(f"control kind {kind!r}: expected one of {sorted(CONTROL_CHANNELS)}")
+    return CONTROL_CHANNELS[kind]
+
+
+def widen_patch_embedding(model: nn.Module, conv: nn.Conv2d, extra: int) -> None:
+    """Give `conv` `extra` more input channels, zero-initialised; record it in the config."""
+    if extra == 0:
+        return
+    new = nn.Conv2d(
+        conv.in_channels + extra, conv.out_channels, conv.kernel_size, conv.stride, conv.padding,
+        bias=conv.bias is not None, device=conv.weight.device, dtype=conv.weight.dtype,
+    )
+    with torch.no_grad():
+        new.weight.zero_()
+        new.weight[:, : conv.in_channels] = conv.weight
+        if conv.bias is not None:
+            new.bias.copy_(conv.bias)
+    model.pos_embed.proj = new
+    # Keep the prediction width: the output stays the image/latent channels.
+    cfg = model.config
+    out = model.out_channels
+    model.register_to_config(in_channels=cfg.in_channels + extra, out_channels=out)

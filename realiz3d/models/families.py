@@ -1,0 +1,161 @@
+"""What differs between diffusers transformer families, in one place.
+
+Every piece of the method (Domain Shifters, multiview attention, control channels,
+the Wonder3D-style switcher) attaches through the small interface below, so none of
+diffusers' code is edited. A family says where its blocks, self-attention modules,
+patch embedding and timestep embedding live, and how to call the backbone.
+
+Supported: PixArt-alpha/Sigma (`PixArtTransformer2DModel`, also the built-in default
+model), SD3/SD3.5 (`SD3Transformer2DModel`) and DiT (`DiTTransformer2DModel`).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+
+@dataclass
+class TextCondition:
+    """Text conditioning for one batch, already encoded.
+
+    hidden_states: (B, L, C) token embeddings; mask: (B, L) 1 = keep;
+    pooled: (B, P) pooled embedding (SD3); class_labels: (B,) (DiT).
+    """
+
+    hidden_states: torch.Tensor | None = None
+    mask: torch.Tensor | None = None
+    pooled: torch.Tensor | None = None
+    class_labels: torch.Tensor | None = None
+
+    def repeat_views(self, n: int) -> "TextCondition":
+        """One copy per view: the views of a sample are run as a batch (B*N, ...)."""
+        rep = (lambda t: None if t is None else t.repeat_interleave(n, dim=0))
+        return TextCondition(rep(self.hidden_states), rep(self.mask), rep(self.pooled), rep(self.class_labels))
+
+    def select(self, index: torch.Tensor) -> "TextCondition":
+        sel = (lambda t: None if t is None else t[index])
+        return TextCondition(sel(self.hidden_states), sel(self.mask), sel(self.pooled), sel(self.class_labels))
+
+    @staticmethod
+    def cat(conds: list["TextCondition"]) -> "TextCondition":
+        def cat(ts):
+            return None if ts[0] is None else torch.cat(ts, dim=0)
+        return TextCondition(*(cat([getattr(c, f) for c in conds]) for f in ("hidden_states", "mask", "pooled", "class_labels")))
+
+
+class Family:
+    """Adapter for one diffusers transformer class."""
+
+    name: str = ""
+    classes: tuple[str, ...] = ()
+
+    def blocks(self, model: nn.Module) -> list[nn.Module]:
+        return list(model.transformer_blocks)
+
+    def hidden_size(self, model: nn.Module) -> int:
+        return model.config.num_attention_heads * model.config.attention_head_dim
+
+    def patch_conv(self, model: nn.Module) -> nn.Conv2d:
+        return model.pos_embed.proj
+
+    def in_channels(self, model: nn.Module) -> int:
+        return int(model.config.in_channels)
+
+    def out_channels(self, model: nn.Module) -> int:
+        return int(model.out_channels)
+
+    def self_attentions(self, block: nn.Module) -> list[nn.Module]:
+        """Attention modules whose keys are the image tokens (the ones that see other views)."""
+        raise NotImplementedError
+
+    def time_embedding(self, model: nn.Module) -> nn.Module | None:
+        """Module whose output is the timestep embedding (the switcher adds to it)."""
+        return None
+
+    def call(self, model: nn.Module, x: torch.Tensor, t: torch.Tensor, cond: TextCondition) -> torch.Tensor:
+        raise NotImplementedError
+
+
+class PixArtFamily(Family):
+    name = "pixart"
+    classes = ("PixArtTransformer2DModel",)
+
+    def self_attentions(self, block):
+        return [block.attn1]
+
+    def time_embedding(self, model):
+        return model.adaln_single.emb
+
+    def call(self, model, x, t, cond):
+        kwargs = {}
+        if model.use_additional_conditions:
+            b = x.shape[0]
+            size = torch.tensor([x.shape[-2], x.shape[-1]], device=x.device, dtype=x.dtype)
+            kwargs["added_cond_kwargs"] = {"resolution": size.repeat(b, 1), "aspect_ratio": torch.ones(b, 1, device=x.device, dtype=x.dtype)}
+        else:
+            kwargs["added_cond_kwargs"] = {"resolution": None, "aspect_ratio": None}
+        return model(
+            x,
+            encoder_hidden_states=cond.hidden_states,
+            encoder_attention_mask=cond.mask,
+            timestep=t,
+            return_dict=False,
+            **kwargs,
+        )[0]
+
+
+class DiTFamily(Family):
+    name = "dit"
+    classes = ("DiTTransformer2DModel",)
+
+    def self_attentions(self, block):
+        return [block.attn1]
+
+    def call(self, model, x, t, cond):
+        labels = cond.class_labels
+        if labels is None:
+            labels = torch.zeros(x.shape[0], dtype=torch.long, device=x.device)
+        return model(x, timestep=t, class_labels=labels, return_dict=False)[0]
+
+
+class SD3Family(Family):
+    name = "sd3"
+    classes = ("SD3Transformer2DModel",)
+
+    def hidden_size(self, model):
+        return model.inner_dim
+
+    def self_attentions(self, block):
+        attns = [block.attn]
+        if getattr(block, "attn2", None) is not None:
+            attns.append(block.attn2)
+        return attns
+
+    def time_embedding(self, model):
+        return model.time_text_embed
+
+    def call(self, model, x, t, cond):
+        return model(
+            hidden_states=x,
+            encoder_hidden_states=cond.hidden_states,
+            pooled_projections=cond.pooled,
+            timestep=t,
+            return_dict=False,
+        )[0]
+
+
+FAMILIES: dict[str, Family] = {f.name: f for f in (PixArtFamily(), SD3Family(), DiTFamily())}
+
+
+def family_of(model: nn.Module) -> Family:
+    """The family adapter for a diffusers transformer instance."""
+    cls = type(model).__name__
+    for fam in FAMILIES.values():
+        if cls in fam.classes:
+            return fam
+    raise ValueError(
+        f"unsupported backbone class {cls!r}: expected one of "
+        + ", ".join(c for f in FAMILIES.values() for c in f.classes)
+    )

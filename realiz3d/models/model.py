@@ -1,0 +1,303 @@
+"""Realiz3DTransformer: a diffusers transformer with the Realiz3D pieces attached.
+
+    x (B, N, C, H, W) views  --+-- control maps (B, N, Cc, H, W), zero = null control
+                               v
+    backbone on B*N images: patch embedding (widened, zero-init control channels)
+      -> for each block i: [detach rows frozen at i] -> + Domain Shifter bias(domain[:, i])
+         -> block (self-attention over the views of a sample in multiview mode)
+      -> output (B, N, C, H, W)
+
+Nothing in diffusers is edited: shifters and layer freezing are forward pre-hooks on the
+blocks, multiview attention is an attention processor, control is a widened patch
+embedding, the switcher baseline is a forward hook on the timestep embedding.
+"""
+from __future__ import annotations
+
+import inspect
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from .attention import MultiviewAttnProcessor, MultiviewJointAttnProcessor, ViewLayout
+from .control import control_channels, widen_patch_embedding
+from .domain_shifter import DomainShifters, DomainSpec, ShifterConfig, resolve_domain
+from .families import FAMILIES, Family, TextCondition, family_of
+from .switcher import DomainSwitcher
+
+DOMAIN_MECHANISMS = ("shifter", "switcher", "none")
+
+
+@dataclass
+class ModelConfig:
+    """What Realiz3D adds to a backbone; saved as realiz3d_config.json beside it."""
+
+    domain: str = "shifter"  # shifter | switcher | none
+    rank: int = 4
+    embed_dim: int | None = None
+    control: str = "none"  # none | camera | texturing
+    pred_channels: int | None = None  # channels of the prediction; default: backbone out_channels
+    base_in_channels: int | None = None  # backbone input channels before control was attached
+    family: str | None = None  # filled in from the backbone
+    extra: dict = field(default_factory=dict)  # free-form (text encoder name, preset, ...)
+
+    def __post_init__(self):
+        if self.domain not in DOMAIN_MECHANISMS:
+            raise ValueError(f"model.domain={self.domain!r}: expected one of {DOMAIN_MECHANISMS}")
+        control_channels(self.control)
+        if self.rank < 1:
+            raise ValueError(f"model.rank={self.rank}: expected a positive integer")
+
+
+@dataclass
+class _Step:
+    """Per-forward state read by the hooks (kept after the forward so that gradient
+    checkpointing recomputes the same thing)."""
+
+    ids: torch.Tensor | None = None  # (B*N, num_blocks)
+    freeze_k: torch.Tensor | None = None  # (B*N,)
+
+
+def _detach_rows(h: torch.Tensor, rows: torch.Tensor) -> torch.Tensor:
+    if bool(rows.all()):
+        return h.detach()
+    return torch.where(rows.view(-1, *([1] * (h.ndim - 1))), h.detach(), h)
+
+
+class Realiz3DTransformer(nn.Module):
+    def __init__(self, backbone: nn.Module, config: ModelConfig):
+        super().__init__()
+        self.family: Family = family_of(backbone)
+        config.family = self.family.name
+        if config.pred_channels is None:
+            config.pred_channels = self.family.out_channels(backbone)
+        self.config = config
+        self.backbone = backbone
+        cc, have = control_channels(config.control), self.family.in_channels(backbone)
+        if config.base_in_channels is None:
+            config.base_in_channels = have
+        if have == config.base_in_channels:
+            widen_patch_embedding(backbone, self.family.patch_conv(backbone), cc)
+        elif have != config.base_in_channels + cc:
+            raise ValueError(
+                f"backbone has {have} input channels; this config expects {config.base_in_channels} "
+                f"(+{cc} control channels for control={config.control!r})"
+            )
+        self.blocks = self.family.blocks(backbone)
+        hidden = self.family.hidden_size(backbone)
+        self.shifters: DomainShifters | None = None
+        self.switcher: DomainSwitcher | None = None
+        if config.domain == "shifter":
+            self.shifters = DomainShifters(ShifterConfig(len(self.blocks), hidden, config.rank, config.embed_dim))
+            config.embed_dim = self.shifters.config.embed_dim
+        elif config.domain == "switcher":
+            temb = self.family.time_embedding(backbone)
+            if temb is None:
+                raise ValueError(f"the switcher baseline needs a timestep embedding; {self.family.name} has none exposed")
+            self.switcher = DomainSwitcher(hidden)
+            temb.register_forward_hook(self._switcher_hook)
+        self.layout = ViewLayout()
+        self._step = _Step()
+        self._default_domain: DomainSpec = "real"
+        for i, block in enumerate(self.blocks):
+            block.register_forward_pre_hook(self._make_block_hook(i), with_kwargs=True)
+        self.blocks[-1].register_forward_hook(self._last_block_hook)
+        self._install_processors()
+
+    # -- properties -------------------------------------------------------------------
+    @property
+    def num_blocks(self) -> int:
+        return len(self.blocks)
+
+    @property
+    def control_channels(self) -> int:
+        return control_channels(self.config.control)
+
+    @property
+    def has_domain(self) -> bool:
+        return self.config.domain != "none"
+
+    @property
+    def device(self) -> torch.device:
+        return next(self.backbone.parameters()).device
+
+    @property
+    def dtype(self) -> torch.dtype:
+        return next(self.backbone.parameters()).dtype
+
+    def set_domain(self, spec: DomainSpec) -> None:
+        """Default domain for forwards that pass none: 'real', 'synthetic' or a per-block list."""
+        resolve_domain(spec, 1, self.num_blocks)  # validate now
+        self._default_domain = spec
+
+    # -- hooks ------------------------------------------------------------------------
+    def _install_processors(self):
+        for block in self.blocks:
+            for attn in self.family.self_attentions(block):
+                joint = getattr(attn, "add_q_proj", None) is not None
+                attn.set_processor((MultiviewJointAttnProcessor if joint else MultiviewAttnProcessor)(self.layout))
+
+    def _make_block_hook(self, i: int):
+        stream = ("hidden_states", "encoder_hidden_states") if self.family.name == "sd3" else ("hidden_states",)
+        sig = {}
+
+        def hook(module, args, kwargs):
+            step = self._step
+            frozen = None if step.freeze_k is None else (step.freeze_k == i)
+            do_freeze = i > 0 and frozen is not None and bool(frozen.any())
+            if not do_freeze and self.shifters is None:
+                return None
+            if "sig" not in sig:
+                sig["sig"] = inspect.signature(module.forward)
+            bound = sig["sig"].bind(*args, **kwargs)
+            a = bound.arguments
+            if do_freeze:
+                for name in stream:
+                    if a.get(name) is not None:
+                        a[name] = _detach_rows(a[name], frozen)
+            if self.shifters is not None and step.ids is not None:
+                a["hidden_states"] = self.shifters[i](a["hidden_states"], step.ids[:, i])
+            return bound.args, bound.kwargs
+
+        return hook
+
+    def _last_block_hook(self, module, args, output):
+        step = self._step
+        if step.freeze_k is None:
+            return None
+        rows = step.freeze_k == self.num_blocks
+        if not bool(rows.any()):
+            return None
+        if isinstance(output, tuple):
+            return tuple(_detach_rows(o, rows) if torch.is_tensor(o) else o for o in output)
+        return _detach_rows(output, rows)
+
+    def _switcher_hook(self, module, args, output):
+        ids = self._step.ids
+        if ids is None:
+            return None
+        return self.switcher(output, ids.max(dim=1).values)
+
+    # -- forward ----------------------------------------------------------------------
+    def forward(
+        self,
+        x: torch.Tensor,
+        timestep: torch.Tensor,
+        cond: TextCondition,
+        control: torch.Tensor | None = None,
+        domain: DomainSpec = None,
+        multiview: bool | torch.Tensor | None = None,
+        freeze_k: torch.Tensor | None = None,
+    ) -> torch.Tensor:
+        """x: (B, N, C, H, W) noisy views; timestep: (B,) or scalar in the backbone's units;
+        control: (B, N, Cc, H, W) or None (null control); domain: see resolve_domain;
+        multiview: per-sample attention mode (default: multiview when N > 1);
+        freeze_k: (B,) per sample, blocks [0, k) get no gradient from that sample.
+        Returns the prediction (B, N, pred_channels, H, W)."""
+        if x.ndim != 5:
+            raise ValueError(f"x of shape {tuple(x.shape)}: expected (batch, views, channels, height, width)")
+        b, n, c, h, w = x.shape
+        flat = x.reshape(b * n, c, h, w)  # (B*N, C, H, W)
+        cc = self.control_channels
+        if cc:
+            if control is None:
+                ctrl = flat.new_zeros(b * n, cc, h, w)
+            else:
+                if control.shape != (b, n, cc, h, w):
+                    raise ValueError(f"control of shape {tuple(control.shape)}: expected {(b, n, cc, h, w)}")
+                ctrl = control.reshape(b * n, cc, h, w).to(flat.dtype)
+            flat = torch.cat([flat, ctrl], dim=1)  # (B*N, C+Cc, H, W)
+        elif control is not None:
+            raise ValueError("control given, but this model has no control channels (control='none')")
+
+        if multiview is None:
+            multiview = n > 1
+        if isinstance(multiview, bool):
+            multiview = torch.full((b,), multiview, dtype=torch.bool, device=x.device)
+        self.layout.num_views = n
+        self.layout.multiview = multiview.to(x.device)
+
+        ids = None
+        if self.has_domain:
+            spec = self._default_domain if domain is None else domain
+            ids = resolve_domain(spec, b, self.num_blocks, device=x.device).repeat_interleave(n, 0)  # (B*N, nb)
+        fk = None
+        if freeze_k is not None:
+            fk = torch.as_tensor(freeze_k, device=x.device).long().reshape(b).repeat_interleave(n, 0)  # (B*N,)
+            if ((fk < 0) | (fk > self.num_blocks)).any():
+                raise ValueError(f"freeze_k must lie in [0, {self.num_blocks}]")
+        self._step = _Step(ids=ids, freeze_k=fk)
+
+        t = torch.as_tensor(timestep, device=x.device)
+        t = (t.expand(b) if t.ndim == 0 else t).repeat_interleave(n, 0)  # (B*N,)
+        out = self.family.call(self.backbone, flat, t, cond.repeat_views(n))  # (B*N, Cout, H, W)
+        out = out[:, : self.config.pred_channels]
+        return out.reshape(b, n, -1, h, w)
+
+    # -- parameters -------------------------------------------------------------------
+    def domain_parameters(self) -> list[nn.Parameter]:
+        mod = self.shifters if self.shifters is not None else self.switcher
+        return [] if mod is None else list(mod.parameters())
+
+    def backbone_parameters(self) -> list[nn.Parameter]:
+        return list(self.backbone.parameters())
+
+    def block_parameters(self, i: int) -> list[nn.Parameter]:
+        return list(self.blocks[i].parameters())
+
+    # -- persistence ------------------------------------------------------------------
+    def save_pretrained(self, path: str | Path, backbone: bool = True) -> None:
+        """Write realiz3d_config.json, the backbone (diffusers format, in `transformer/`)
+        and the domain mechanism (safetensors) into `path`."""
+        path = Path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        if backbone:
+            self.backbone.save_pretrained(path / "transformer", safe_serialization=True)
+        if self.shifters is not None:
+            self.shifters.save(path / "domain_shifters.safetensors")
+        if self.switcher is not None:
+            from safetensors.torch import save_file
+
+            save_file({"table": self.switcher.table.detach().cpu().contiguous()}, str(path / "domain_switcher.safetensors"))
+        tmp = path / "realiz3d_config.json.tmp"
+        tmp.write_text(json.dumps(asdict(self.config), indent=2))
+        tmp.replace(path / "realiz3d_config.json")
+
+    @classmethod
+    def from_pretrained(cls, path: str | Path, backbone: nn.Module | None = None, **overrides) -> "Realiz3DTransformer":
+        """Load a model saved by save_pretrained (or attach its saved shifters to `backbone`)."""
+        path = Path(path)
+        cfg_file = path / "realiz3d_config.json"
+        if not cfg_file.is_file():
+            raise FileNotFoundError(f"{path}: not a realiz3d checkpoint (no realiz3d_config.json)")
+        raw = json.loads(cfg_file.read_text())
+        raw.update(overrides)
+        config = ModelConfig(**raw)
+        if backbone is None:
+            backbone = load_backbone(path / "transformer")
+        model = cls(backbone, config)
+        if model.shifters is not None and (path / "domain_shifters.safetensors").exists():
+            loaded = DomainShifters.load(path / "domain_shifters.safetensors", expect=model.shifters.config)
+            model.shifters.load_state_dict(loaded.state_dict())
+        if model.switcher is not None and (path / "domain_switcher.safetensors").exists():
+            from safetensors.torch import load_file
+
+            model.switcher.load_state_dict(load_file(str(path / "domain_switcher.safetensors")))
+        return model
+
+
+def load_backbone(path: str | Path) -> nn.Module:
+    """Load a diffusers transformer from a local folder (no network)."""
+    import diffusers
+
+    path = Path(path)
+    cfg_file = path / "config.json"
+    if not cfg_file.is_file():
+        raise FileNotFoundError(f"{path}: no diffusers transformer here (missing config.json)")
+    cls_name = json.loads(cfg_file.read_text()).get("_class_name")
+    known = {c for f in FAMILIES.values() for c in f.classes}
+    if cls_name not in known:
+        raise ValueError(f"{path}: backbone class {cls_name!r} is not supported (expected one of {sorted(known)})")
+    return getattr(diffusers, cls_name).from_pretrained(str(path), local_files_only=True)

@@ -1,0 +1,221 @@
+"""Invariants of the model-side pieces on tiny backbones of every supported family."""
+import copy
+
+import pytest
+import torch
+
+from realiz3d.models import (
+    REAL, SYNTHETIC, DomainShifters, ModelConfig, Realiz3DTransformer, ShifterConfig, resolve_domain,
+)
+from realiz3d.models.domain_shifter import blocks_in_synthetic
+from tiny_backbones import BUILDERS, direct, inputs, randomize
+
+FAMILIES = ["pixart", "sd3", "dit"]
+
+
+def wrap(family, **cfg):
+    base = BUILDERS[family]().eval()  # eval: DiT drops class labels at random in training mode
+    model = Realiz3DTransformer(copy.deepcopy(base), ModelConfig(**cfg)).eval()
+    return base, model
+
+
+@pytest.mark.parametrize("family", FAMILIES)
+def test_shifters_and_control_are_identity_at_init(family):
+    base, model = wrap(family, domain="shifter", control="texturing")
+    x, t, cond = inputs(family, batch=2, views=1)
+    ref = direct(family, base, x[:, 0], t, cond)
+    control = torch.randn(*x.shape[:2], 6, *x.shape[-2:])
+    with torch.no_grad():
+        for dom in ("real", "synthetic"):
+            null = model(x, t, cond, control=None, domain=dom)[:, 0]
+            torch.testing.assert_close(null, ref, rtol=1e-5, atol=1e-5)
+            # zero-initialised control channels ignore even a non-null control at init
+            ctrl = model(x, t, cond, control=control, domain=dom)[:, 0]
+            torch.testing.assert_close(ctrl, ref, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("family", ["pixart", "sd3"])
+def test_switcher_is_identity_at_init(family):
+    base, model = wrap(family, domain="switcher")
+    x, t, cond = inputs(family)
+    with torch.no_grad():
+        out = model(x, t, cond, domain="synthetic")[:, 0]
+        ref = direct(family, base, x[:, 0], t, cond)
+    torch.testing.assert_close(out, ref, rtol=1e-5, atol=1e-5)
+    randomize(model.switcher)
+    with torch.no_grad():
+        real, syn = model(x, t, cond, domain="real"), model(x, t, cond, domain="synthetic")
+    assert not torch.allclose(real, syn, atol=1e-4)
+
+
+def _block_outputs(model, *args, **kw):
+    outs = []
+    hooks = [b.register_forward_hook(lambda m, a, o: outs.append((o[-1] if isinstance(o, tuple) else o).detach().clone()))
+             for b in model.blocks]
+    with torch.no_grad():
+        model(*args, **kw)
+    for h in hooks:
+        h.remove()
+    return outs
+
+
+@pytest.mark.parametrize("family", FAMILIES)
+def test_per_block_assignment_changes_only_blocks_from_k(family):
+    _, model = wrap(family)
+    randomize(model.shifters)
+    x, t, cond = inputs(family)
+    nb = model.num_blocks
+    for k in range(nb + 1):
+        all_syn = _block_outputs(model, x, t, cond, domain="synthetic")
+        partial = _block_outputs(model, x, t, cond, domain=blocks_in_synthetic(k, nb))
+        for i in range(nb):
+            same = torch.allclose(all_syn[i], partial[i], atol=1e-6)
+            assert same == (i < k), f"block {i} with k={k}"
+
+
+def test_mixed_domains_in_one_batch_match_separate_runs():
+    _, model = wrap("pixart")
+    randomize(model.shifters)
+    x, t, cond = inputs("pixart", batch=2)
+    ids = torch.tensor([[REAL] * model.num_blocks, [SYNTHETIC] * model.num_blocks])
+    with torch.no_grad():
+        mixed = model(x, t, cond, domain=ids)
+        real = model(x[:1], t[:1], cond.select(slice(0, 1)), domain="real")
+        syn = model(x[1:], t[1:], cond.select(slice(1, 2)), domain="synthetic")
+    torch.testing.assert_close(mixed, torch.cat([real, syn]), rtol=1e-5, atol=1e-5)
+
+
+def test_set_domain_is_the_default_for_later_forwards():
+    _, model = wrap("pixart")
+    randomize(model.shifters)
+    x, t, cond = inputs("pixart")
+    with torch.no_grad():
+        syn = model(x, t, cond, domain="synthetic")
+        model.set_domain("synthetic")
+        default = model(x, t, cond)
+    torch.testing.assert_close(syn, default)
+    with pytest.raises(ValueError, match="per-block"):
+        model.set_domain([1, 0, 1, 0, 1])
+
+
+def test_resolve_domain_validates():
+    assert resolve_domain("synthetic", 2, 3).tolist() == [[1, 1, 1], [1, 1, 1]]
+    assert resolve_domain([1, 0, 0], 2, 3).tolist() == [[1, 0, 0], [1, 0, 0]]
+    for bad in ("photo", 2, [1, 0], torch.zeros(3, 3, dtype=torch.long), [2, 0, 0]):
+        with pytest.raises(ValueError):
+            resolve_domain(bad, 2, 3)
+
+
+@pytest.mark.parametrize("family", FAMILIES)
+def test_frozen_backbone_only_shifters_get_gradients(family):
+    _, model = wrap(family)
+    for p in model.backbone.parameters():
+        p.requires_grad_(False)
+    x, t, cond = inputs(family)
+    model(x, t, cond, domain=torch.tensor([[0] * model.num_blocks, [1] * model.num_blocks])).square().mean().backward()
+    assert all(p.grad is None for p in model.backbone.parameters())
+    # B starts at zero so only B gets a gradient in the very first step (as in LoRA)
+    assert all(s.up.grad is not None and s.up.grad.abs().sum() > 0 for s in model.shifters.shifters)
+
+
+@pytest.mark.parametrize("family", FAMILIES)
+def test_single_image_mode_equals_per_view_runs(family):
+    _, model = wrap(family, control="camera")
+    randomize(model.shifters)
+    x, t, cond = inputs(family, batch=2, views=4)
+    with torch.no_grad():
+        grid = model(x, t, cond, multiview=False, domain="synthetic")
+        for v in range(4):
+            alone = model(x[:, v : v + 1], t, cond, domain="synthetic")
+            torch.testing.assert_close(grid[:, v : v + 1], alone, rtol=1e-5, atol=1e-5)
+        mv = model(x, t, cond, multiview=True, domain="synthetic")
+    assert not torch.allclose(mv, grid, atol=1e-4), "multiview mode should let views see each other"
+
+
+def test_attention_mode_is_per_sample():
+    _, model = wrap("pixart")
+    x, t, cond = inputs("pixart", batch=2, views=4)
+    with torch.no_grad():
+        mixed = model(x, t, cond, multiview=torch.tensor([True, False]))
+        mv = model(x[:1], t[:1], cond.select(slice(0, 1)), multiview=True)
+        single = model(x[1:], t[1:], cond.select(slice(1, 2)), multiview=False)
+    torch.testing.assert_close(mixed, torch.cat([mv, single]), rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("family", ["pixart", "sd3"])
+def test_layer_freezing_cuts_gradients_of_blocks_before_k(family):
+    _, model = wrap(family)
+    x, t, cond = inputs(family, batch=2)
+    nb = model.num_blocks
+    k = 1
+    model.zero_grad()
+    model(x[:1], t[:1], cond.select(slice(0, 1)), freeze_k=torch.tensor([k])).square().mean().backward()
+    for i in range(nb):
+        grads = [p.grad for p in model.block_parameters(i) if p.requires_grad]
+        if i < k:
+            assert all(g is None or g.abs().sum() == 0 for g in grads)
+        else:
+            assert any(g is not None and g.abs().sum() > 0 for g in grads)
+    # mixed batch: the frozen sample adds nothing to blocks [0, k); the other sample adds as usual
+    def grads_of(batch_idx, fk):
+        model.zero_grad()
+        sel = torch.tensor(batch_idx)
+        out = model(x[sel], t[sel], cond.select(sel), freeze_k=torch.tensor(fk))
+        # per-sample loss summed, so the batch gradient is the sum of per-sample gradients
+        out.square().flatten(1).mean(1).sum().backward()
+        return [p.grad.clone() if p.grad is not None else torch.zeros_like(p) for p in model.block_parameters(0)]
+
+    both = grads_of([0, 1], [0, nb])  # sample 1 frozen entirely
+    only0 = grads_of([0], [0])
+    for a, b in zip(both, only0):
+        torch.testing.assert_close(a, b, rtol=1e-4, atol=1e-6)
+
+
+def test_shifter_save_load_round_trip_and_mismatch(tmp_path):
+    _, model = wrap("pixart")
+    randomize(model.shifters)
+    path = tmp_path / "shifters.safetensors"
+    model.shifters.save(path)
+    loaded = DomainShifters.load(path, expect=model.shifters.config)
+    for a, b in zip(model.shifters.state_dict().values(), loaded.state_dict().values()):
+        assert torch.equal(a, b)
+    with pytest.raises(ValueError, match="num_blocks=2, the backbone has 6"):
+        DomainShifters.load(path, expect=ShifterConfig(num_blocks=6, hidden_size=32))
+    with pytest.raises(ValueError, match="hidden_size=32, the backbone has 64"):
+        DomainShifters.load(path, expect=ShifterConfig(num_blocks=2, hidden_size=64, rank=4))
+    bad = tmp_path / "bad.safetensors"
+    bad.write_bytes(path.read_bytes()[:100])
+    with pytest.raises(ValueError, match="not a readable safetensors"):
+        DomainShifters.load(bad)
+
+
+@pytest.mark.parametrize("family", ["pixart", "sd3"])
+def test_model_save_load_round_trip(tmp_path, family):
+    _, model = wrap(family, control="camera", domain="shifter" if family == "pixart" else "switcher")
+    randomize(model.shifters if model.shifters is not None else model.switcher)
+    with torch.no_grad():
+        model.family.patch_conv(model.backbone).weight.add_(0.1)
+    model.save_pretrained(tmp_path / "ckpt")
+    again = Realiz3DTransformer.from_pretrained(tmp_path / "ckpt")
+    x, t, cond = inputs(family, views=2)
+    control = torch.randn(*x.shape[:2], 6, *x.shape[-2:])
+    with torch.no_grad():
+        torch.testing.assert_close(model(x, t, cond, control, "synthetic"), again(x, t, cond, control, "synthetic"))
+
+
+def test_shifter_config_validation():
+    with pytest.raises(ValueError, match="rank"):
+        ShifterConfig(num_blocks=2, hidden_size=8, rank=16)
+    with pytest.raises(ValueError, match="model.domain"):
+        ModelConfig(domain="lora")
+    with pytest.raises(ValueError, match="control kind"):
+        ModelConfig(control="depth")
+
+
+def test_builtin_default_preset_size_and_shifter_budget():
+    from realiz3d.models.builtin import build_builtin_backbone
+
+    model = Realiz3DTransformer(build_builtin_backbone("default"), ModelConfig(rank=4))
+    n_backbone = sum(p.numel() for p in model.backbone.parameters())
+    assert 3.5e6 < n_backbone < 4.5e6
+    assert model.shifters.num_parameters() / n_backbone <= 0.005
