@@ -29,6 +29,13 @@ class TextCondition:
     pooled: torch.Tensor | None = None
     class_labels: torch.Tensor | None = None
 
+    @property
+    def batch_size(self) -> int:
+        for t in (self.hidden_states, self.pooled, self.class_labels):
+            if t is not None:
+                return t.shape[0]
+        return 0
+
     def repeat_views(self, n: int) -> "TextCondition":
         """One copy per view: the views of a sample are run as a batch (B*N, ...)."""
         rep = (lambda t: None if t is None else t.repeat_interleave(n, dim=0))

@@ -192,6 +192,7 @@ class Realiz3DTransformer(nn.Module):
         freeze_k: torch.Tensor | None = None,
     ) -> torch.Tensor:
         """x: (B, N, C, H, W) noisy views; timestep: (B,) or scalar in the backbone's units;
+        cond: text for B samples, or for B*N views (then each view has its own caption);
         control: (B, N, Cc, H, W) or None (null control); domain: see resolve_domain;
         multiview: per-sample attention mode (default: multiview when N > 1);
         freeze_k: (B,) per sample, blocks [0, k) get no gradient from that sample.
@@ -232,7 +233,9 @@ class Realiz3DTransformer(nn.Module):
 
         t = torch.as_tensor(timestep, device=x.device)
         t = (t.expand(b) if t.ndim == 0 else t).repeat_interleave(n, 0)  # (B*N,)
-        out = self.family.call(self.backbone, flat, t, cond.repeat_views(n))  # (B*N, Cout, H, W)
+        # one caption per sample (repeated over its views) or one per view (grids of real images)
+        cond_v = cond if (n > 1 and cond.batch_size == b * n) else cond.repeat_views(n)
+        out = self.family.call(self.backbone, flat, t, cond_v)  # (B*N, Cout, H, W)
         out = out[:, : self.config.pred_channels]
         return out.reshape(b, n, -1, h, w)
 

@@ -1,0 +1,564 @@
+"""`realiz3d train --config FILE.yaml [key=value ...]`: every stage and baseline.
+
+| stage    | trains              | data                                    | domain                      |
+|----------|---------------------|-----------------------------------------|-----------------------------|
+| pretrain | backbone            | real, single view                        | none                        |
+| stage1   | Domain Shifters     | real + synthetic, single view, no control | per source (paper Sec. 4.1) |
+| stage2   | backbone            | synthetic grids with control + real      | shifters frozen; layer-aware training and domain reassignment for real samples (Sec. 4.2) |
+| naive    | backbone            | synthetic grids with control             | none                        |
+| mixed    | backbone            | synthetic grids with control + real      | none                        |
+| switcher | backbone + switcher | synthetic grids with control + real      | Wonder3D-style, joint       |
+
+Ablations of the paper are switches of stage2: train.real_fraction=0 (no real data),
+train.freeze_k=[0,0] (no layer-aware training), train.reassign_p=0 (no reassignment),
+model.init=base (no stage 1: fresh, identity shifters).
+
+Runs on one process or under `accelerate launch` (DDP). All randomness of a step (batch
+indices, noise, timesteps, caption dropout, k, reassignment) comes from a generator
+seeded by (seed, step), and each process takes its share of one global batch; so a run
+is repeatable, independent of the number of processes, and resumes exactly.
+"""
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+import os
+import shutil
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import torch
+
+from .config import ConfigError, apply_overrides, dump_yaml, from_dict, load_yaml, to_dict
+from .models import REAL, SYNTHETIC, ModelConfig, Realiz3DTransformer
+from .models.builtin import BASE_MODEL_DIR, build_builtin_backbone
+from .objectives import make_objective, per_sample_mse
+
+STAGES = ("pretrain", "stage1", "stage2", "naive", "mixed", "switcher")
+
+
+@dataclass
+class ModelSection:
+    init: str = "base"  # "base" (shipped built-in base model), "scratch", or a realiz3d checkpoint folder
+    preset: str = "default"  # built-in preset for init=scratch
+    domain: str = "shifter"  # shifter | switcher | none (the stage may force it)
+    rank: int = 4
+    control: str = "camera"  # none | camera | texturing
+    objective: str = "flow"
+
+
+@dataclass
+class DataSection:
+    world: str | None = None  # a built-in world folder (has synthetic/ and real/)
+    synthetic: str | None = None
+    real: str | None = None
+    limit: int | None = None  # use at most this many items of each set (tests, quick runs)
+
+
+@dataclass
+class TrainSection:
+    stage: str = "stage2"
+    steps: int = 1000
+    batch_size: int = 32  # global, per optimizer step
+    grad_accum: int = 1
+    lr: float = 1e-4
+    lr_schedule: str = "constant"  # constant | cosine | linear (diffusers.optimization names)
+    warmup_steps: int = 0
+    weight_decay: float = 0.0
+    max_grad_norm: float = 1.0
+    ema_decay: float = 0.0  # 0 = no EMA
+    real_fraction: float = 0.5  # share of real samples (stage1, stage2, mixed, switcher)
+    freeze_k: list[int] = field(default_factory=lambda: [0, 0])  # layer-aware training: k ~ U{lo..hi}
+    reassign_p: float = 0.0  # domain reassignment probability
+    reassign_k: list[int] = field(default_factory=lambda: [1, 1])  # k' ~ U{lo..hi}
+    caption_dropout: float = 0.1
+    seed: int = 0
+    checkpoint_every: int = 250
+    keep_checkpoints: int = 2
+    log_every: int = 10
+    validate_every: int = 0
+    validate_prompts: list[str] = field(default_factory=lambda: ["a brick mug", "a grass lamp", "a marble vase", "a wood chair"])
+    max_nonfinite: int = 10  # stop after this many non-finite steps in a row
+    mixed_precision: str = "auto"  # auto (bf16 on CUDA, fp32 on CPU) | no | bf16 | fp16
+    gradient_checkpointing: str = "auto"  # auto (on CUDA) | on | off
+
+    def __post_init__(self):
+        if self.stage not in STAGES:
+            raise ConfigError(f"train.stage={self.stage!r}: expected one of {STAGES}")
+        for name in ("steps", "batch_size", "grad_accum", "log_every", "max_nonfinite"):
+            if getattr(self, name) < 1:
+                raise ConfigError(f"train.{name}={getattr(self, name)}: expected a positive integer")
+        for name in ("real_fraction", "reassign_p", "caption_dropout"):
+            v = getattr(self, name)
+            if not 0.0 <= v <= 1.0:
+                raise ConfigError(f"train.{name}={v}: expected a probability in [0, 1]")
+        for name in ("freeze_k", "reassign_k"):
+            v = getattr(self, name)
+            if len(v) != 2 or v[0] > v[1] or v[0] < 0:
+                raise ConfigError(f"train.{name}={v}: expected [lo, hi] with 0 <= lo <= hi")
+        if self.lr <= 0:
+            raise ConfigError(f"train.lr={self.lr}: expected a positive number")
+        if not 0.0 <= self.ema_decay < 1.0:
+            raise ConfigError(f"train.ema_decay={self.ema_decay}: expected a number in [0, 1)")
+        if self.mixed_precision not in ("auto", "no", "bf16", "fp16"):
+            raise ConfigError(f"train.mixed_precision={self.mixed_precision!r}: expected auto, no, bf16 or fp16")
+        if self.gradient_checkpointing not in ("auto", "on", "off"):
+            raise ConfigError(f"train.gradient_checkpointing={self.gradient_checkpointing!r}: expected auto, on or off")
+
+
+@dataclass
+class RunConfig:
+    out: str = "runs/run"
+    model: ModelSection = field(default_factory=ModelSection)
+    data: DataSection = field(default_factory=DataSection)
+    train: TrainSection = field(default_factory=TrainSection)
+
+
+def load_config(path: str | Path | None, overrides: list[str] = ()) -> RunConfig:
+    data = load_yaml(path) if path else {}
+    data = apply_overrides(data, list(overrides))
+    return from_dict(RunConfig, data)
+
+
+class TrainingError(RuntimeError):
+    pass
+
+
+# -- stage semantics -------------------------------------------------------------------
+def stage_domain(cfg: RunConfig) -> str:
+    st = cfg.train.stage
+    if st in ("pretrain", "naive", "mixed"):
+        return "none"
+    if st == "switcher":
+        return "switcher"
+    return "shifter"
+
+
+def stage_control(cfg: RunConfig) -> str:
+    return "none" if cfg.train.stage in ("pretrain", "stage1") else cfg.model.control
+
+
+def stage_sources(cfg: RunConfig) -> tuple[bool, bool]:
+    """(uses real, uses synthetic)"""
+    st = cfg.train.stage
+    if st == "pretrain":
+        return True, False
+    if st == "naive":
+        return False, True
+    return cfg.train.real_fraction > 0, cfg.train.real_fraction < 1
+
+
+def build_model(cfg: RunConfig) -> Realiz3DTransformer:
+    domain, control = stage_domain(cfg), stage_control(cfg)
+    init = cfg.model.init
+    if init == "scratch":
+        mc = ModelConfig(domain=domain, rank=cfg.model.rank, control=control, extra={"preset": cfg.model.preset})
+        return Realiz3DTransformer(build_builtin_backbone(cfg.model.preset, seed=cfg.train.seed), mc)
+    path = BASE_MODEL_DIR if init == "base" else Path(init)
+    if not (path / "realiz3d_config.json").is_file():
+        if init == "base":
+            raise ConfigError(
+                f"the built-in base model is not installed at {path}; build it with "
+                "`realiz3d train --config configs/world/pretrain.yaml` or set model.init=scratch"
+            )
+        raise ConfigError(f"model.init={init}: not a realiz3d checkpoint (no realiz3d_config.json)")
+    return Realiz3DTransformer.from_pretrained(path, domain=domain, rank=cfg.model.rank, control=control)
+
+
+def set_trainable(model: Realiz3DTransformer, stage: str) -> list[torch.nn.Parameter]:
+    for p in model.parameters():
+        p.requires_grad_(False)
+    if stage == "stage1":
+        params = model.domain_parameters()
+    elif stage == "switcher":
+        params = model.backbone_parameters() + model.domain_parameters()
+    else:
+        params = model.backbone_parameters()
+    for p in params:
+        p.requires_grad_(True)
+    return params
+
+
+# -- data -------------------------------------------------------------------------------
+@dataclass
+class Batch:
+    x0: torch.Tensor  # (B, N, C, H, W)
+    captions: list[str]  # B (one per sample) or B*N (one per view)
+    control: torch.Tensor | None  # (B, N, Cc, H, W)
+    domain: torch.Tensor  # (B, num_blocks)
+    multiview: torch.Tensor  # (B,)
+    freeze_k: torch.Tensor | None  # (B,)
+    is_real: torch.Tensor  # (B,)
+    noise: torch.Tensor  # (B, N, C, H, W)
+    u: torch.Tensor  # (B,) uniform draw that sets each sample's timestep
+
+    def select(self, idx: torch.Tensor) -> "Batch":
+        n = self.x0.shape[1]
+        per_view = len(self.captions) == self.x0.shape[0] * n and n > 1
+        caps = [self.captions[i * n + v] for i in idx.tolist() for v in range(n)] if per_view else [self.captions[i] for i in idx.tolist()]
+        sel = lambda t: None if t is None else t[idx]  # noqa: E731
+        return Batch(self.x0[idx], caps, sel(self.control), self.domain[idx], self.multiview[idx], sel(self.freeze_k),
+                     self.is_real[idx], self.noise[idx], self.u[idx])
+
+
+class Data:
+    def __init__(self, cfg: RunConfig, resolution: int, progress: bool = True):
+        from .data import load_real, load_synthetic
+
+        d = cfg.data
+        syn_dir = d.synthetic or (Path(d.world) / "synthetic" if d.world else None)
+        real_dir = d.real or (Path(d.world) / "real" if d.world else None)
+        use_real, use_syn = stage_sources(cfg)
+        self.synthetic = self.real = None
+        if use_syn:
+            if syn_dir is None:
+                raise ConfigError(f"train.stage={cfg.train.stage} needs synthetic data: set data.world or data.synthetic")
+            self.synthetic = load_synthetic(syn_dir, resolution, d.limit, progress)
+        if use_real:
+            if real_dir is None:
+                raise ConfigError(f"train.stage={cfg.train.stage} needs real data: set data.world or data.real")
+            self.real = load_real(real_dir, resolution, d.limit, progress)
+        self.cfg = cfg
+        self.resolution = resolution
+
+    @property
+    def views(self) -> int:
+        if self.cfg.train.stage in ("pretrain", "stage1"):
+            return 1
+        return self.synthetic.num_views if self.synthetic is not None else 1
+
+    def batch(self, step: int, num_blocks: int) -> Batch:
+        """The global batch of a step, a pure function of (seed, step)."""
+        t = self.cfg.train
+        g = torch.Generator().manual_seed(_step_seed(t.seed, step))
+        bsz, n, r = t.batch_size, self.views, self.resolution
+        if self.real is None:
+            is_real = torch.zeros(bsz, dtype=torch.bool)
+        elif self.synthetic is None:
+            is_real = torch.ones(bsz, dtype=torch.bool)
+        else:
+            is_real = torch.rand(bsz, generator=g) < t.real_fraction
+        ctrl_kind = stage_control(self.cfg)
+        x0 = torch.empty(bsz, n, 3, r, r)
+        control = torch.zeros(bsz, n, 6, r, r) if ctrl_kind != "none" else None
+        captions: list[str] = []
+        per_view = n > 1
+        domain = torch.full((bsz, num_blocks), REAL, dtype=torch.long)
+        multiview = torch.zeros(bsz, dtype=torch.bool)
+        freeze = torch.zeros(bsz, dtype=torch.long)
+        drop = torch.rand(bsz, generator=g) < t.caption_dropout
+        # draws in a fixed order, for every sample, so a sample's randomness never depends on others
+        real_idx = torch.randint(0, len(self.real) if self.real is not None else 1, (bsz, n), generator=g)
+        syn_idx = torch.randint(0, len(self.synthetic) if self.synthetic is not None else 1, (bsz,), generator=g)
+        syn_view = torch.randint(0, self.synthetic.num_views if self.synthetic is not None else 1, (bsz,), generator=g)
+        k_freeze = torch.randint(t.freeze_k[0], t.freeze_k[1] + 1, (bsz,), generator=g).clamp(max=num_blocks)
+        reassign = torch.rand(bsz, generator=g) < t.reassign_p
+        k_re = torch.randint(t.reassign_k[0], t.reassign_k[1] + 1, (bsz,), generator=g).clamp(max=num_blocks)
+        noise = torch.randn(bsz, n, 3, r, r, generator=g)
+        u = torch.rand(bsz, generator=g)
+        stage2 = t.stage == "stage2"
+        for i in range(bsz):
+            if is_real[i]:
+                idx = real_idx[i]
+                x0[i] = self.real.images(idx).squeeze(1)
+                caps = [self.real.captions[j] for j in idx.tolist()]
+                domain[i] = REAL
+                if stage2:
+                    freeze[i] = k_freeze[i]
+                    if reassign[i]:
+                        domain[i, : k_re[i]] = SYNTHETIC
+            else:
+                a = syn_idx[i : i + 1]
+                if n == 1:
+                    x0[i] = self.synthetic.images(a)[0, syn_view[i] : syn_view[i] + 1]
+                else:
+                    x0[i] = self.synthetic.images(a)[0]
+                    if control is not None:
+                        control[i] = self.synthetic.control(a, ctrl_kind)[0]
+                    multiview[i] = True
+                caps = [self.synthetic.captions[int(a)]] * n
+                domain[i] = SYNTHETIC
+            if drop[i]:
+                caps = [""] * n
+            captions.extend(caps if per_view else caps[:1])
+        return Batch(x0, captions, control, domain, multiview, freeze if stage2 else None, is_real, noise, u)
+
+
+def _step_seed(seed: int, step: int) -> int:
+    return (seed * 1_000_003 + step * 7_919 + 12_345) % (2**63 - 1)
+
+
+# -- checkpoints --------------------------------------------------------------------------
+def checkpoint_dirs(out: Path) -> list[Path]:
+    d = out / "checkpoints"
+    if not d.is_dir():
+        return []
+    done = [p for p in d.iterdir() if p.is_dir() and p.name.startswith("step-") and (p / "state.json").is_file()]
+    return sorted(done, key=lambda p: int(p.name.split("-")[1]))
+
+
+def latest_checkpoint(out: Path) -> Path | None:
+    dirs = checkpoint_dirs(out)
+    return dirs[-1] if dirs else None
+
+
+def _identity(cfg: RunConfig) -> dict:
+    """What must match between a checkpoint and the config that resumes it."""
+    return {"model.init": cfg.model.init, "model.preset": cfg.model.preset, "model.rank": cfg.model.rank,
+            "model.control": cfg.model.control, "model.objective": cfg.model.objective, "train.stage": cfg.train.stage}
+
+
+# -- the loop ----------------------------------------------------------------------------
+def train(cfg: RunConfig, resume: str | None = None, progress: bool = True, stop_after: int | None = None) -> dict:
+    """Run (or resume) a training run; returns a summary. `stop_after` ends the process
+    early after that many steps of this invocation (tests of resuming)."""
+    from accelerate import Accelerator
+    from accelerate.utils import DistributedDataParallelKwargs
+
+    from .models.text import MiniLMTextEncoder
+
+    out = Path(cfg.out)
+    t = cfg.train
+    cuda = torch.cuda.is_available()
+    mp = t.mixed_precision if t.mixed_precision != "auto" else ("bf16" if cuda else "no")
+    accel = Accelerator(
+        cpu=not cuda, mixed_precision=mp,
+        kwargs_handlers=[DistributedDataParallelKwargs(find_unused_parameters=True)],
+    )
+    main = accel.is_main_process
+    world = accel.num_processes
+    per_rank, rem = divmod(t.batch_size, world * t.grad_accum)
+    if rem or per_rank == 0:
+        raise ConfigError(f"train.batch_size={t.batch_size} must be a multiple of processes x grad_accum = {world * t.grad_accum}")
+
+    start_ckpt = None
+    if resume:
+        start_ckpt = latest_checkpoint(out) if resume == "latest" else Path(resume)
+        if start_ckpt is None:
+            raise ConfigError(f"--resume latest: no complete checkpoint in {out / 'checkpoints'}")
+        if not (start_ckpt / "state.json").is_file():
+            raise ConfigError(f"--resume {resume}: not a complete checkpoint")
+        saved = json.loads((start_ckpt / "state.json").read_text())["identity"]
+        for k, v in _identity(cfg).items():
+            if saved.get(k) != v:
+                raise ConfigError(f"cannot resume {start_ckpt}: it was trained with {k}={saved.get(k)!r}, this config has {v!r}")
+
+    model = build_model(cfg)
+    params = set_trainable(model, t.stage)
+    res = model.backbone.config.sample_size
+    if (t.gradient_checkpointing == "on") or (t.gradient_checkpointing == "auto" and cuda):
+        model.backbone.enable_gradient_checkpointing()
+    data = Data(cfg, res, progress and main)
+    text = MiniLMTextEncoder()
+    objective = make_objective(cfg.model.objective)
+
+    from diffusers.optimization import get_scheduler
+
+    optimizer = torch.optim.AdamW(params, lr=t.lr, weight_decay=t.weight_decay)
+    lr_sched = get_scheduler(t.lr_schedule, optimizer, num_warmup_steps=t.warmup_steps, num_training_steps=t.steps)
+    ema = None
+    if t.ema_decay > 0:
+        from diffusers.training_utils import EMAModel
+
+        ema = EMAModel(params, decay=t.ema_decay)
+    dmodel, optimizer, lr_sched = accel.prepare(model, optimizer, lr_sched)
+    if ema is not None:
+        accel.register_for_checkpointing(ema)
+
+    step = 0
+    if start_ckpt is not None:
+        accel.load_state(str(start_ckpt))
+        step = json.loads((start_ckpt / "state.json").read_text())["step"]
+    if main:
+        out.mkdir(parents=True, exist_ok=True)
+        dump_yaml(cfg, out / "config.yaml")
+    writer = _tensorboard(out) if main else None
+    metrics_f = open(out / "metrics.jsonl", "a") if main else None
+
+    nonfinite_run = nonfinite_total = 0
+    t_start = time.time()
+    steps_this_run = 0
+    summary: dict = {"out": str(out), "stage": t.stage}
+    bar_ctx = _bar(progress and main, t.stage, t.steps, step)
+    with bar_ctx as (pbar, task):
+        while step < t.steps:
+            batch = data.batch(step, model.num_blocks)
+            mine = torch.arange(accel.process_index, t.batch_size, world)  # this rank's share
+            local = batch.select(mine)
+            micro = torch.arange(len(mine)).chunk(t.grad_accum)
+            loss_sum = torch.zeros((), device=accel.device)
+            for j, mi in enumerate(micro):
+                mb = local.select(mi)
+                sync = j == len(micro) - 1
+                ctx = contextlib.nullcontext() if sync else accel.no_sync(dmodel)
+                with ctx:
+                    loss = _loss(dmodel, model, mb, text, objective, accel.device)
+                    accel.backward(loss / t.grad_accum)
+                loss_sum += loss.detach() / t.grad_accum
+            grad_norm = accel.clip_grad_norm_(params, t.max_grad_norm) if t.max_grad_norm > 0 else _grad_norm(params)
+            loss_all = accel.reduce(loss_sum, reduction="mean")
+            finite = bool(torch.isfinite(loss_all)) and bool(torch.isfinite(torch.as_tensor(grad_norm)))
+            if finite:
+                optimizer.step()
+                lr_sched.step()
+                if ema is not None:
+                    ema.step(params)
+                nonfinite_run = 0
+            else:
+                nonfinite_run += 1
+                nonfinite_total += 1
+                if nonfinite_run >= t.max_nonfinite:
+                    raise TrainingError(
+                        f"{nonfinite_run} non-finite steps in a row (loss {float(loss_all)}); stopping at step {step}. "
+                        f"Lower train.lr or check the data; the last good checkpoint is {latest_checkpoint(out)}"
+                    )
+            optimizer.zero_grad(set_to_none=True)
+            step += 1
+            steps_this_run += 1
+            lval = float(loss_all)
+            if main and (step % t.log_every == 0 or step == t.steps or not finite):
+                rec = {"step": step, "loss": lval, "lr": lr_sched.get_last_lr()[0], "grad_norm": float(grad_norm),
+                       "nonfinite_skipped": nonfinite_total, "elapsed_s": round(time.time() - t_start, 2),
+                       "samples_per_s": round(steps_this_run * t.batch_size / max(time.time() - t_start, 1e-9), 2)}
+                metrics_f.write(json.dumps(rec) + "\n")
+                metrics_f.flush()
+                if writer is not None:
+                    for k in ("loss", "lr", "grad_norm", "samples_per_s"):
+                        writer.add_scalar(f"train/{k}", rec[k], step)
+            pbar.update(task, completed=step, info=f"loss {lval:.4f}  {steps_this_run * t.batch_size / max(time.time() - t_start, 1e-9):.0f} img/s")
+            if t.checkpoint_every and (step % t.checkpoint_every == 0 or step == t.steps):
+                save_checkpoint(accel, cfg, out, step)
+            if main and t.validate_every and step % t.validate_every == 0:
+                validate(model, ema, params, cfg, text, out / "val" / f"step-{step:06d}.png", data)
+            if stop_after is not None and steps_this_run >= stop_after:
+                break
+    if metrics_f:
+        metrics_f.close()
+    if writer:
+        writer.close()
+    accel.wait_for_everyone()
+    if step >= t.steps and main:
+        export_final(model, ema, params, out / "final")
+    summary.update(step=step, nonfinite_skipped=nonfinite_total, seconds=round(time.time() - t_start, 1))
+    accel.end_training()
+    return summary
+
+
+def _loss(dmodel, model, mb: Batch, text, objective, device) -> torch.Tensor:
+    x0 = mb.x0.to(device)
+    xt, tmodel, target = objective.noisy(x0, mb.noise.to(device), mb.u.to(device))
+    cond = text.encode(mb.captions, device)
+    pred = dmodel(xt, tmodel, cond, control=None if mb.control is None else mb.control.to(device),
+                  domain=mb.domain.to(device) if model.has_domain else None,
+                  multiview=mb.multiview.to(device), freeze_k=None if mb.freeze_k is None else mb.freeze_k.to(device))
+    return per_sample_mse(pred, target).mean()
+
+
+def _grad_norm(params) -> torch.Tensor:
+    grads = [p.grad.detach().float().norm() for p in params if p.grad is not None]
+    return torch.stack(grads).norm() if grads else torch.zeros(())
+
+
+def save_checkpoint(accel, cfg: RunConfig, out: Path, step: int) -> Path | None:
+    """accelerate's save_state into a temporary folder, renamed into place when complete."""
+    final = out / "checkpoints" / f"step-{step:06d}"
+    tmp = out / "checkpoints" / f".tmp-step-{step:06d}"
+    if accel.is_main_process:
+        if tmp.exists():
+            shutil.rmtree(tmp)
+        tmp.parent.mkdir(parents=True, exist_ok=True)
+    accel.wait_for_everyone()
+    accel.save_state(str(tmp))
+    accel.wait_for_everyone()
+    if accel.is_main_process:
+        (tmp / "state.json").write_text(json.dumps({"step": step, "identity": _identity(cfg), "config": to_dict(cfg)}))
+        if final.exists():
+            shutil.rmtree(final)
+        os.replace(tmp, final)
+        for old in checkpoint_dirs(out)[: -cfg.train.keep_checkpoints]:
+            shutil.rmtree(old, ignore_errors=True)
+    accel.wait_for_everyone()
+    return final
+
+
+@contextlib.contextmanager
+def _ema_weights(ema, params):
+    if ema is None:
+        yield
+        return
+    ema.store(params)
+    ema.copy_to(params)
+    try:
+        yield
+    finally:
+        ema.restore(params)
+
+
+def export_final(model, ema, params, path: Path) -> None:
+    """The trained model (EMA weights if EMA is on), loadable by from_pretrained."""
+    tmp = path.with_name(path.name + ".tmp")
+    if tmp.exists():
+        shutil.rmtree(tmp)
+    with _ema_weights(ema, params):
+        model.save_pretrained(tmp)
+    if path.exists():
+        shutil.rmtree(path)
+    os.replace(tmp, path)
+
+
+@torch.no_grad()
+def validate(model, ema, params, cfg: RunConfig, text, path: Path, data: Data) -> None:
+    from .sampling import DomainSchedule, sample
+    from .visual import save_grid_rows
+
+    prompts = cfg.train.validate_prompts
+    n = data.views
+    control = None
+    if model.control_channels and data.synthetic is not None:
+        control = data.synthetic.control(torch.zeros(len(prompts), dtype=torch.long), stage_control(cfg)).to(model.device)
+    was_training = model.training
+    model.eval()
+    with _ema_weights(ema, params):
+        x = sample(model, make_objective(cfg.model.objective).scheduler(), text.encode(prompts, model.device),
+                   text.encode([""] * len(prompts), model.device), (n, 3, data.resolution, data.resolution),
+                   seeds=list(range(len(prompts))), num_steps=20, guidance=3.0, control=control,
+                   schedule=DomainSchedule("real"))
+    model.train(was_training)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    save_grid_rows(x, path, labels=prompts)
+
+
+def _tensorboard(out: Path):
+    try:
+        from torch.utils.tensorboard import SummaryWriter
+
+        return SummaryWriter(str(out / "tb"))
+    except Exception:  # tensorboard missing: the JSON-lines log still has everything
+        return None
+
+
+def _bar(enabled: bool, name: str, total: int, start: int):
+    from .progress import bar
+
+    if not enabled:
+        return bar(name, total) if False else _null_bar()
+    return _started(bar(f"train {name}", total), start)
+
+
+@contextlib.contextmanager
+def _null_bar():
+    class _N:
+        def update(self, *a, **k):
+            pass
+
+    yield _N(), None
+
+
+@contextlib.contextmanager
+def _started(cm, start):
+    with cm as (p, task):
+        if task is not None:
+            p.update(task, completed=start)
+        yield p, task
