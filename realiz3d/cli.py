@@ -5,6 +5,7 @@ and exit code 2; set REALIZ3D_DEBUG=1 to see the traceback instead.
 """
 from __future__ import annotations
 
+import json
 import os
 import sys
 from pathlib import Path
@@ -34,6 +35,130 @@ def bench(
     from . import bench as b
 
     b.run(name, **({"preset": preset} if name in ("shifter-overhead", "attention-modes") else {}))
+
+
+@app.command()
+def world(
+    out: Path = typer.Option(..., "--out", help="folder to write the world into"),
+    preset: str = typer.Option("default", help="default | small | tiny"),
+    seed: int = typer.Option(0, help="world seed (the world is deterministic under it)"),
+    resolution: Optional[int] = typer.Option(None, help="pixels per view"),
+    synthetic_assets: Optional[int] = typer.Option(None, help="number of synthetic multiview assets"),
+    real_images: Optional[int] = typer.Option(None, help="number of real-domain images"),
+    workers: int = typer.Option(2, help="parallel processes"),
+):
+    """Build the built-in world: synthetic multiview set, real image set, val and held-out sets."""
+    from .world.build import WorldConfig, build_world
+
+    kw = {k: v for k, v in dict(seed=seed, resolution=resolution, synthetic_assets=synthetic_assets,
+                                real_images=real_images).items() if v is not None}
+    summary = build_world(out, WorldConfig.preset(preset, **kw), workers=workers)
+    typer.echo(json.dumps(summary))
+
+
+@app.command()
+def render(
+    mesh_dir: Path = typer.Argument(..., help="folder of meshes (OBJ, GLB/GLTF, PLY, STL, OFF)"),
+    out: Path = typer.Option(..., "--out", help="output folder (synthetic multiview format)"),
+    views: int = typer.Option(4, help="views per mesh"),
+    resolution: int = typer.Option(32, help="pixels per view"),
+    elevation: float = typer.Option(20.0, help="camera elevation in degrees"),
+    fov: float = typer.Option(30.0, help="vertical field of view in degrees; 0 = orthographic"),
+    captions: Optional[Path] = typer.Option(None, help="JSON {name: caption} or JSONL {file, caption}"),
+    workers: int = typer.Option(2, help="parallel processes"),
+):
+    """Render a folder of meshes into the synthetic multiview format (bad files are skipped and listed)."""
+    from .mesh_dataset import RenderOptions, render_folder
+
+    if views < 1 or resolution < 8:
+        raise ValueError("--views must be >= 1 and --resolution >= 8")
+    res = render_folder(mesh_dir, out, RenderOptions(views=views, resolution=resolution, elevation=elevation, fov_deg=fov),
+                        captions, workers)
+    for s in res["skipped"]:
+        typer.echo(f"skipped: {s['error']}", err=True)
+    typer.echo(json.dumps({"rendered": res["rendered"], "skipped": len(res["skipped"])}))
+    if res["rendered"] == 0:
+        raise typer.Exit(2)
+
+
+@app.command()
+def train(
+    config: Path = typer.Option(..., "--config", help="YAML config (configs/...)"),
+    overrides: Optional[List[str]] = typer.Argument(None, help="key=value overrides, e.g. train.steps=100"),
+    resume: Optional[str] = typer.Option(None, help="'latest' or a checkpoint folder"),
+    dry_run: bool = typer.Option(False, "--dry-run", help="print the resolved config and stop"),
+):
+    """Train a stage or baseline (pretrain, stage1, stage2, naive, mixed, switcher)."""
+    from .config import to_dict
+    from .train import load_config, train as run_train
+
+    cfg = load_config(config, overrides or [])
+    if dry_run:
+        import yaml
+
+        typer.echo(yaml.safe_dump(to_dict(cfg), sort_keys=False))
+        return
+    typer.echo(json.dumps(run_train(cfg, resume=resume)))
+
+
+@app.command()
+def generate(
+    prompt: Optional[str] = typer.Argument(None, help="caption; or use --prompts FILE"),
+    out: Path = typer.Option(..., "--out", help="output folder"),
+    views: int = typer.Option(4, help="number of views"),
+    checkpoint: Optional[Path] = typer.Option(None, help="realiz3d checkpoint folder (default: built-in base model)"),
+    schedule: str = typer.Option("shifted", help="domain schedule: real | synthetic | shifted"),
+    shift_blocks: Optional[int] = typer.Option(None, help="L: blocks [0, L) synthetic in the shifted schedule"),
+    shift_fraction: Optional[float] = typer.Option(None, help="s: fraction of steps shifted"),
+    seed: int = typer.Option(0, help="seed of the first prompt (prompt i uses seed + i)"),
+    steps: int = typer.Option(30, help="denoising steps"),
+    guidance: float = typer.Option(3.0, help="classifier-free guidance scale (1 = off)"),
+    negative: str = typer.Option("", help="negative prompt"),
+    elevation: float = typer.Option(20.0, help="camera elevation of the views (camera-controlled models)"),
+    prompts: Optional[Path] = typer.Option(None, help="text file, one prompt per line (batched)"),
+    batch_size: int = typer.Option(8, help="prompts per batch"),
+):
+    """Text-to-multiview: writes grid.png, view-K.png and settings.json."""
+    from .pipeline import Realiz3DPipeline, write_outputs
+    from .sampling import DomainSchedule
+
+    plist = _prompts(prompt, prompts)
+    if views < 1:
+        raise ValueError(f"--views {views}: expected >= 1")
+    if steps < 1:
+        raise ValueError(f"--steps {steps}: expected >= 1")
+    sk = {k: v for k, v in dict(blocks=shift_blocks, fraction=shift_fraction).items() if v is not None}
+    sched = DomainSchedule(schedule, **sk)
+    pipe = Realiz3DPipeline.from_pretrained(checkpoint)
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for i in range(0, len(plist), batch_size):
+        chunk = plist[i : i + batch_size]
+        res = pipe(chunk, num_views=views, seed=[seed + i + j for j in range(len(chunk))], num_inference_steps=steps,
+                   guidance_scale=guidance, negative_prompt=negative, schedule=sched, elevation=elevation)
+        # one prompt: files straight into --out; several: a subfolder per prompt
+        names = [f"{i + j:03d}-{_slug(p)}" for j, p in enumerate(chunk)] if len(plist) > 1 else None
+        written += write_outputs(res, out, names)
+    typer.echo(json.dumps({"written": [str(p) for p in written]}))
+
+
+def _prompts(prompt, prompts_file) -> list[str]:
+    if prompts_file is not None:
+        if not prompts_file.is_file():
+            raise FileNotFoundError(f"{prompts_file}: prompts file not found")
+        plist = [l.strip() for l in prompts_file.read_text(encoding="utf-8").splitlines() if l.strip()]
+        if not plist:
+            raise ValueError(f"{prompts_file}: no prompts (expected one per line)")
+        return plist
+    if prompt is None or not prompt.strip():
+        raise ValueError("prompt: expected a non-empty caption (or --prompts FILE)")
+    return [prompt]
+
+
+def _slug(text: str) -> str:
+    import re
+
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:40] or "prompt"
 
 
 def main(argv: Optional[List[str]] = None) -> None:

@@ -440,6 +440,7 @@ def train(cfg: RunConfig, resume: str | None = None, progress: bool = True, stop
         writer.close()
     accel.wait_for_everyone()
     if step >= t.steps and main:
+        model.config.extra.update(objective=cfg.model.objective, resolution=res, views=data.views, stage=t.stage)
         export_final(model, ema, params, out / "final")
     summary.update(step=step, nonfinite_skipped=nonfinite_total, seconds=round(time.time() - t_start, 1))
     accel.end_training()

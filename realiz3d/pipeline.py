@@ -1,0 +1,128 @@
+"""Text-to-multiview in a few lines, in the style of a diffusers pipeline:
+
+    pipe = Realiz3DPipeline.from_pretrained("runs/stage2/final")   # or () for the built-in base model
+    out = pipe("a brick mug", num_views=4, seed=0, schedule="shifted")
+    out.views     # (B, N, 3, H, W) in [-1, 1];  out.images: list of PIL grids
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import torch
+
+from .camera import orbit_cameras, plucker
+from .grid import tile
+from .models import Realiz3DTransformer
+from .models.builtin import BASE_MODEL_DIR
+from .models.text import MiniLMTextEncoder
+from .objectives import make_objective
+from .sampling import DomainSchedule, sample
+
+
+@dataclass
+class PipelineOutput:
+    views: torch.Tensor  # (B, N, 3, H, W) in [-1, 1]
+    images: list  # PIL grid per sample
+    settings: list[dict] = field(default_factory=list)
+
+
+class Realiz3DPipeline:
+    def __init__(self, model: Realiz3DTransformer, text_encoder=None, objective: str = "flow", checkpoint: str | None = None):
+        self.model = model.eval()
+        self.text_encoder = text_encoder or MiniLMTextEncoder()
+        self.objective = make_objective(objective)
+        self.checkpoint = checkpoint
+
+    @classmethod
+    def from_pretrained(cls, path: str | Path | None = None, device: str | None = None) -> "Realiz3DPipeline":
+        path = Path(path) if path else BASE_MODEL_DIR
+        if not (path / "realiz3d_config.json").is_file():
+            if path == BASE_MODEL_DIR:
+                raise FileNotFoundError(f"the built-in base model is missing at {path}; reinstall realiz3d or pass --checkpoint")
+            raise FileNotFoundError(f"{path}: not a realiz3d checkpoint (no realiz3d_config.json)")
+        model = Realiz3DTransformer.from_pretrained(path)
+        device = device or ("cuda" if torch.cuda.is_available() else "cpu")
+        model = model.to(device).float()
+        return cls(model, objective=model.config.extra.get("objective", "flow"), checkpoint=str(path))
+
+    @property
+    def resolution(self) -> int:
+        return int(self.model.config.extra.get("resolution") or self.model.backbone.config.sample_size)
+
+    def camera_control(self, num_views: int, elevation: float, batch: int) -> torch.Tensor:
+        cams = orbit_cameras(num_views, elevation=elevation, resolution=self.resolution)
+        c = torch.from_numpy(__import__("numpy").stack([plucker(cam) for cam in cams]))  # (N, 6, H, W)
+        return c.unsqueeze(0).expand(batch, -1, -1, -1, -1).contiguous()
+
+    @torch.no_grad()
+    def __call__(
+        self,
+        prompt: str | list[str],
+        num_views: int = 4,
+        seed: int | list[int] = 0,
+        num_inference_steps: int = 30,
+        guidance_scale: float = 3.0,
+        negative_prompt: str | list[str] = "",
+        schedule: str | DomainSchedule = "shifted",
+        control: torch.Tensor | None = None,
+        elevation: float = 20.0,
+        callback_on_step_end: Callable[[int, int, torch.Tensor], None] | None = None,
+    ) -> PipelineOutput:
+        prompts = [prompt] if isinstance(prompt, str) else list(prompt)
+        for p in prompts:
+            if not isinstance(p, str) or not p.strip():
+                raise ValueError("prompt: expected a non-empty caption")
+        b = len(prompts)
+        seeds = [seed + i for i in range(b)] if isinstance(seed, int) else list(seed)
+        if len(seeds) != b:
+            raise ValueError(f"{len(seeds)} seeds for {b} prompts")
+        negs = [negative_prompt] * b if isinstance(negative_prompt, str) else list(negative_prompt)
+        sched = schedule if isinstance(schedule, DomainSchedule) else DomainSchedule(schedule)
+        dev = self.model.device
+        kind = self.model.config.control
+        if control is None and kind == "camera":
+            control = self.camera_control(num_views, elevation, b)
+        elif control is None and kind == "texturing":
+            raise ValueError("a texturing model needs normal + position maps: use `realiz3d texture`")
+        if control is not None:
+            control = control.to(dev)
+        r = self.resolution
+        x = sample(self.model, self.objective.scheduler(), self.text_encoder.encode(prompts, dev),
+                   self.text_encoder.encode(negs, dev) if guidance_scale != 1.0 else None,
+                   (num_views, 3, r, r), seeds, num_inference_steps, guidance_scale, control, sched,
+                   multiview=num_views > 1, callback=callback_on_step_end)
+        x = x.clamp(-1, 1)
+        from PIL import Image
+
+        from .visual import to_uint8_images
+
+        arr = to_uint8_images(x)  # (B, N, H, W, 3)
+        images = [Image.fromarray(tile(a, channels_last=True)) for a in arr]
+        settings = [{"checkpoint": self.checkpoint, "prompt": p, "negative_prompt": n, "seed": s, "num_views": num_views,
+                     "steps": num_inference_steps, "guidance": guidance_scale, "schedule": sched.to_dict(),
+                     "scheduler": type(self.objective.scheduler()).__name__, "elevation": elevation}
+                    for p, n, s in zip(prompts, negs, seeds)]
+        return PipelineOutput(x.cpu(), images, settings)
+
+
+def write_outputs(out: PipelineOutput, out_dir: Path, names: list[str] | None = None) -> list[Path]:
+    """grid.png, view-K.png and settings.json per sample (a subfolder per prompt when several)."""
+    out_dir = Path(out_dir)
+    paths = []
+    from PIL import Image
+
+    from .visual import to_uint8_images
+
+    arr = to_uint8_images(out.views)
+    for i, (grid, st) in enumerate(zip(out.images, out.settings)):
+        d = out_dir / names[i] if names else (out_dir if len(out.images) == 1 else out_dir / f"{i:03d}")
+        d.mkdir(parents=True, exist_ok=True)
+        grid.save(d / "grid.png")
+        for v in range(arr.shape[1]):
+            Image.fromarray(arr[i, v]).save(d / f"view-{v}.png")
+        (d / "settings.json").write_text(json.dumps(st, indent=2))
+        paths.append(d)
+    return paths

@@ -1,0 +1,109 @@
+import numpy as np
+import pytest
+import trimesh
+
+from realiz3d.camera import Camera, look_at, orbit_camera, orbit_cameras, plucker
+from realiz3d.render import MeshError, Renderer, load_mesh, normalize_mesh
+
+
+def test_sphere_normals_equal_position_directions():
+    sphere = trimesh.creation.icosphere(subdivisions=5, radius=0.5)
+    maps, _ = Renderer(sphere).render(orbit_cameras(4, elevation=25, resolution=32))
+    inside = maps.mask > 0.999
+    assert inside.sum() > 1000
+    p = maps.position[inside] - 0.5  # back to object coordinates
+    d = p / np.linalg.norm(p, axis=1, keepdims=True)
+    cos = (d * maps.normal[inside]).sum(1)
+    assert cos.min() > 0.999
+    # off-object pixels are zero in every map
+    out = maps.mask == 0
+    assert np.all(maps.normal[out] == 0) and np.all(maps.position[out] == 0) and np.all(maps.depth[out] == 0)
+
+
+def test_cube_faces_give_six_constant_normals():
+    cube = trimesh.creation.box(extents=[1, 1, 1])
+    axes = {(1, 0, 0): (90, 0), (-1, 0, 0): (270, 0), (0, 0, 1): (0, 0), (0, 0, -1): (180, 0), (0, 1, 0): (0, 90), (0, -1, 0): (0, -90)}
+    seen = []
+    for axis, (az, el) in axes.items():
+        cam = orbit_camera(az, el, distance=3.0, resolution=16, fov_deg=0, ortho_scale=0.9)  # sees one face only
+        maps, _ = Renderer(cube).render([cam])
+        n = maps.normal[0][maps.mask[0] > 0.999]
+        assert len(n) == 16 * 16
+        np.testing.assert_allclose(n, np.broadcast_to(axis, n.shape), atol=1e-6)
+        seen.append(axis)
+    assert len(set(seen)) == 6
+
+
+def test_depth_and_projection_agree_with_rays():
+    sphere = trimesh.creation.icosphere(subdivisions=4, radius=0.5)
+    cam = orbit_camera(30, 20, distance=2.5, resolution=24)
+    maps, _ = Renderer(sphere).render([cam])
+    rows, cols = np.nonzero(maps.mask[0] > 0.999)
+    pts = maps.position[0][rows, cols] - 0.5
+    pix, depth = cam.project(pts)
+    np.testing.assert_allclose(pix[:, 0], cols, atol=1e-3)
+    np.testing.assert_allclose(pix[:, 1], rows, atol=1e-3)
+    np.testing.assert_allclose(depth, maps.depth[0][rows, cols], atol=1e-4)
+
+
+def test_camera_round_trip_and_plucker():
+    cam = orbit_camera(45, 30, 2.0, resolution=8)
+    again = Camera.from_dict(cam.to_dict())
+    np.testing.assert_allclose(again.c2w, cam.c2w)
+    pl = plucker(cam)
+    assert pl.shape == (6, 8, 8)
+    np.testing.assert_allclose(np.linalg.norm(pl[:3], axis=0), 1, atol=1e-5)
+    # the moment of a ray through the centre of an orbit camera is ~0 (the ray passes the origin)
+    o, d = cam.rays()
+    assert np.allclose((pl[:3] * pl[3:]).sum(0), 0, atol=1e-6)  # d . (o x d) == 0
+    m = look_at([0, 3, 0])  # looking straight down stays well defined
+    assert np.isfinite(m).all()
+
+
+def test_normalize_off_centre_large_mesh_and_map_back():
+    mesh = trimesh.creation.box(extents=[300, 100, 50])
+    mesh.apply_translation([1e4, -5e3, 42])
+    norm_mesh, norm = normalize_mesh(mesh)
+    lo, hi = norm_mesh.bounds
+    np.testing.assert_allclose((lo + hi) / 2, 0, atol=1e-9)
+    assert abs((hi - lo).max() - 1) < 1e-9
+    np.testing.assert_allclose(norm.invert(np.asarray(norm_mesh.vertices)), mesh.vertices, atol=1e-6)
+
+
+def _write(path, data):
+    path.write_bytes(data if isinstance(data, bytes) else data.encode())
+    return path
+
+
+@pytest.mark.parametrize("name,content,match", [
+    ("empty.obj", b"", "empty file"),
+    ("text.obj", "this is not a mesh\nat all\n", "no (faces|triangle|vertices)|cannot be read"),
+    ("points.ply", "ply\nformat ascii 1.0\nelement vertex 3\nproperty float x\nproperty float y\nproperty float z\nend_header\n0 0 0\n1 0 0\n0 1 0\n", "point cloud|no faces"),
+    ("nan.obj", "v 0 0 0\nv 1 0 0\nv nan 1 0\nf 1 2 3\n", "NaN or infinite"),
+    ("inf.obj", "v 0 0 0\nv 1 0 0\nv inf 1 0\nf 1 2 3\n", "NaN or infinite"),
+    ("degenerate.obj", "v 0 0 0\nv 1 0 0\nv 2 0 0\nf 1 2 3\n", "degenerate"),
+    ("truncated.glb", b"glTF\x02\x00\x00\x00\xff\xff\x00\x00JSON", "cannot be read|no triangle"),
+])
+def test_bad_meshes_raise_clear_errors(tmp_path, name, content, match):
+    path = _write(tmp_path / name, content)
+    with pytest.raises(MeshError, match=match) as e:
+        load_mesh(path)
+    assert name in str(e.value)
+
+
+def test_glb_scene_with_several_parts_is_merged(tmp_path):
+    scene = trimesh.Scene()
+    scene.add_geometry(trimesh.creation.box(), node_name="a")
+    scene.add_geometry(trimesh.creation.icosphere(), node_name="b", transform=trimesh.transformations.translation_matrix([3, 0, 0]))
+    path = tmp_path / "scene.glb"
+    scene.export(path)
+    mesh = load_mesh(path)
+    assert len(mesh.faces) == 12 + len(trimesh.creation.icosphere().faces)
+    assert mesh.bounds[1, 0] > 3.5
+
+
+def test_face_limit(tmp_path):
+    path = tmp_path / "big.ply"
+    trimesh.creation.icosphere(subdivisions=3).export(path)
+    with pytest.raises(MeshError, match="more than the limit"):
+        load_mesh(path, max_faces=100)

@@ -1,0 +1,172 @@
+"""Training program: what each stage trains, representation binding, configs, resume."""
+from pathlib import Path
+
+import pytest
+import torch
+from safetensors.torch import load_file
+
+from realiz3d.config import ConfigError
+from realiz3d.models import REAL, SYNTHETIC
+from realiz3d.train import Data, load_config, stage_sources, train
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def tiny_cfg(tmp_path, world, stage, **train_kw):
+    over = [f"out={tmp_path / stage}", "model.init=scratch", "model.preset=tiny", f"data.world={world}",
+            f"train.stage={stage}", "train.steps=2", "train.batch_size=4", "train.checkpoint_every=0", "train.log_every=1"]
+    over += [f"train.{k}={v}" for k, v in train_kw.items()]
+    return load_config(None, over)
+
+
+def _state(model):
+    return {k: v.detach().clone() for k, v in model.state_dict().items()}
+
+
+def _run_and_diff(cfg):
+    """Train, then compare the exported model with the initial one: names of changed tensors."""
+    from realiz3d.train import build_model
+
+    torch.manual_seed(0)
+    before = _state(build_model(cfg))
+    train(cfg, progress=False)
+    from realiz3d.models import Realiz3DTransformer
+
+    after = Realiz3DTransformer.from_pretrained(Path(cfg.out) / "final")
+    after_state = _state(after)
+    changed = {k for k in before if k in after_state and not torch.equal(before[k], after_state[k])}
+    return before, after_state, changed
+
+
+def test_stage1_changes_only_shifters(tmp_path, tiny_world):
+    cfg = tiny_cfg(tmp_path, tiny_world, "stage1", lr=0.01)
+    _, _, changed = _run_and_diff(cfg)
+    assert changed, "stage 1 should train something"
+    assert all(k.startswith("shifters.") for k in changed), sorted(changed)[:5]
+
+
+def test_stage2_leaves_shifters_unchanged_and_trains_the_backbone(tmp_path, tiny_world):
+    # start stage 2 from a stage-1 result with non-zero shifters
+    s1 = tiny_cfg(tmp_path, tiny_world, "stage1", lr=0.05)
+    train(s1, progress=False)
+    cfg = tiny_cfg(tmp_path, tiny_world, "stage2", freeze_k="[1,1]", reassign_p=0.5)
+    cfg.model.init = str(Path(s1.out) / "final")
+    cfg.model.control = "texturing"
+    _, after, changed = _run_and_diff(cfg)
+    assert not any(k.startswith("shifters.") for k in changed)
+    assert any(k.startswith("backbone.transformer_blocks") for k in changed)
+    # the control channels are trained (they started at zero)
+    w = after["backbone.pos_embed.proj.weight"]
+    assert w[:, 3:].abs().sum() > 0
+    shifters = load_file(str(Path(s1.out) / "final" / "domain_shifters.safetensors"))
+    assert any(v.abs().sum() > 0 for k, v in shifters.items() if k.endswith(".up"))
+
+
+def test_layer_aware_training_leaves_early_blocks_untouched_by_real_samples(tmp_path, tiny_world):
+    # real samples only, blocks [0, 1) frozen: block 0 must not move, block 1 must
+    cfg = tiny_cfg(tmp_path, tiny_world, "stage2", real_fraction=1.0, freeze_k="[1,1]", reassign_p=0.0)
+    _, _, changed = _run_and_diff(cfg)
+    assert not any(k.startswith("backbone.transformer_blocks.0.") for k in changed)
+    assert not any(k.startswith("backbone.pos_embed") for k in changed)
+    assert any(k.startswith("backbone.transformer_blocks.1.") for k in changed)
+
+
+def test_reassignment_puts_synthetic_ids_exactly_in_early_blocks(tmp_path, tiny_world):
+    p, nb = 0.3, 6
+    cfg = tiny_cfg(tmp_path, tiny_world, "stage2", real_fraction=1.0, reassign_p=p, reassign_k="[1,3]", batch_size=64)
+    data = Data(cfg, 16, progress=False)
+    reassigned = total = 0
+    ks = set()
+    for step in range(20):
+        b = data.batch(step, nb)
+        for row in b.domain.tolist():
+            total += 1
+            k = sum(row)
+            if k:
+                reassigned += 1
+                ks.add(k)
+                assert row == [SYNTHETIC] * k + [REAL] * (nb - k), row  # a prefix, never elsewhere
+    assert ks == {1, 2, 3}
+    # 1280 Bernoulli(0.3) draws: 4.5 standard deviations either side
+    sd = (total * p * (1 - p)) ** 0.5
+    assert abs(reassigned - total * p) < 4.5 * sd, (reassigned, total)
+
+
+def test_batches_follow_the_stage(tmp_path, tiny_world):
+    nb = 2
+    s2 = Data(tiny_cfg(tmp_path, tiny_world, "stage2", real_fraction=0.5, freeze_k="[1,2]", batch_size=32), 16, progress=False)
+    b = s2.batch(0, nb)
+    assert b.x0.shape[1] == 4 and len(b.captions) == 32 * 4  # per-view captions: grids of real images
+    syn, real = ~b.is_real, b.is_real
+    assert real.any() and syn.any()
+    assert torch.all(b.multiview == syn)  # synthetic grids: multiview; real grids: single-image
+    assert torch.all(b.domain[syn] == SYNTHETIC)
+    assert torch.all(b.control[real] == 0) and b.control[syn].abs().sum() > 0
+    assert torch.all(b.freeze_k[syn] == 0) and torch.all((b.freeze_k[real] >= 1) & (b.freeze_k[real] <= 2))
+    s1 = Data(tiny_cfg(tmp_path, tiny_world, "stage1", batch_size=16), 16, progress=False)
+    b1 = s1.batch(0, nb)
+    assert b1.x0.shape[1] == 1 and b1.control is None and not b1.multiview.any() and b1.freeze_k is None
+    assert stage_sources(tiny_cfg(tmp_path, tiny_world, "naive")) == (False, True)
+    # same step, same batch
+    assert torch.equal(s2.batch(3, nb).noise, s2.batch(3, nb).noise)
+
+
+ALL_CONFIGS = sorted(p for p in (REPO / "configs" / "world").rglob("*.yaml") if p.name != "common.yaml")
+
+
+@pytest.mark.parametrize("path", ALL_CONFIGS, ids=lambda p: str(p.relative_to(REPO / "configs")))
+def test_every_shipped_config_runs_two_steps_on_tiny(tmp_path, tiny_world, path):
+    cfg = load_config(path, [f"out={tmp_path / 'run'}", "model.init=scratch", "model.preset=tiny", f"data.world={tiny_world}",
+                             "train.steps=2", "train.batch_size=4", "train.checkpoint_every=1", "train.validate_every=0"])
+    summary = train(cfg, progress=False)
+    assert summary["step"] == 2
+    assert (Path(cfg.out) / "final" / "realiz3d_config.json").is_file()
+    assert (Path(cfg.out) / "config.yaml").is_file()
+    assert len(list((Path(cfg.out) / "checkpoints").iterdir())) == 2  # keep_checkpoints
+
+
+def test_resume_gives_the_weights_of_an_uninterrupted_run(tmp_path, tiny_world):
+    full = tiny_cfg(tmp_path / "a", tiny_world, "mixed", steps=4, checkpoint_every=2)
+    full.model.control = "camera"
+    train(full, progress=False)
+    part = tiny_cfg(tmp_path / "b", tiny_world, "mixed", steps=4, checkpoint_every=2)
+    part.model.control = "camera"
+    train(part, progress=False, stop_after=2)  # "dies" after the checkpoint at step 2
+    assert not (Path(part.out) / "final").exists()
+    train(part, resume="latest", progress=False)
+    a = load_file(str(Path(full.out) / "final" / "transformer" / "diffusion_pytorch_model.safetensors"))
+    b = load_file(str(Path(part.out) / "final" / "transformer" / "diffusion_pytorch_model.safetensors"))
+    assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
+
+
+def test_resume_with_mismatched_config_names_the_mismatch(tmp_path, tiny_world):
+    cfg = tiny_cfg(tmp_path, tiny_world, "stage1", checkpoint_every=1)
+    train(cfg, progress=False)
+    cfg.model.rank = 2
+    with pytest.raises(ConfigError, match="model.rank=4.*has 2"):
+        train(cfg, resume="latest", progress=False)
+    empty = tiny_cfg(tmp_path / "x", tiny_world, "stage1")
+    with pytest.raises(ConfigError, match="no complete checkpoint"):
+        train(empty, resume="latest", progress=False)
+
+
+@pytest.mark.parametrize("override,match", [
+    ("train.stage=stage3", "train.stage"),
+    ("train.reassign_p=1.5", "probability"),
+    ("train.steps=ten", "expected an integer"),
+    ("train.freeze_k=[3,1]", "lo <= hi"),
+    ("model.rank=0", "rank"),
+    ("train.unknown=1", "unknown config key train.unknown"),
+    ("model.control=depth", "control kind"),
+])
+def test_bad_configs_fail_clearly(tmp_path, tiny_world, override, match):
+    with pytest.raises((ConfigError, ValueError), match=match):
+        cfg = load_config(None, [override, "model.init=scratch", "model.preset=tiny", f"data.world={tiny_world}"])
+        from realiz3d.train import build_model
+
+        build_model(cfg)
+
+
+def test_missing_config_file(tmp_path):
+    with pytest.raises(ConfigError, match="config file not found"):
+        load_config(tmp_path / "nope.yaml")
