@@ -311,9 +311,11 @@ def _identity(cfg: RunConfig) -> dict:
 
 
 # -- the loop ----------------------------------------------------------------------------
-def train(cfg: RunConfig, resume: str | None = None, progress: bool = True, stop_after: int | None = None) -> dict:
-    """Run (or resume) a training run; returns a summary. `stop_after` ends the process
-    early after that many steps of this invocation (tests of resuming)."""
+def train(cfg: RunConfig, resume: str | None = None, progress: bool = True, stop_after: int | None = None,
+          on_end=None) -> dict:
+    """Run (or resume) a training run; returns a summary. `stop_after` ends early after
+    that many steps of this invocation (tests of resuming); `on_end(model, accelerator)`
+    is called on every process before it finishes."""
     from accelerate import Accelerator
     from accelerate.utils import DistributedDataParallelKwargs
 
@@ -443,6 +445,8 @@ def train(cfg: RunConfig, resume: str | None = None, progress: bool = True, stop
         model.config.extra.update(objective=cfg.model.objective, resolution=res, views=data.views, stage=t.stage)
         export_final(model, ema, params, out / "final")
     summary.update(step=step, nonfinite_skipped=nonfinite_total, seconds=round(time.time() - t_start, 1))
+    if on_end is not None:
+        on_end(model, accel)
     accel.end_training()
     return summary
 

@@ -1,0 +1,162 @@
+"""Sampler, domain schedules, classifier-free guidance, pipeline and `realiz3d generate`."""
+import copy
+import json
+import subprocess
+import sys
+
+import pytest
+import torch
+
+from realiz3d.models import ModelConfig, Realiz3DTransformer, TextCondition
+from realiz3d.models.builtin import build_builtin_backbone
+from realiz3d.objectives import FlowMatching
+from realiz3d.sampling import DomainSchedule, sample
+from tiny_backbones import randomize
+
+
+def tiny_model(domain="shifter", control="camera"):
+    m = Realiz3DTransformer(build_builtin_backbone("tiny"), ModelConfig(domain=domain, control=control)).eval()
+    if m.shifters is not None:
+        randomize(m.shifters)
+    if m.switcher is not None:
+        randomize(m.switcher)
+    with torch.no_grad():
+        m.backbone.pos_embed.proj.weight.add_(torch.randn_like(m.backbone.pos_embed.proj.weight) * 0.1)
+    return m
+
+
+def text(b, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    return TextCondition(torch.randn(b, 4, 384, generator=g), torch.ones(b, 4, dtype=torch.long))
+
+
+def run(model, seeds, schedule="real", guidance=2.0, steps=6, n=2, cond=None, control=None, **kw):
+    b = len(seeds)
+    cond = cond or text(b)
+    if control is None and model.control_channels:
+        control = torch.randn(b, n, 6, 16, 16, generator=torch.Generator().manual_seed(5))
+    sched = schedule if isinstance(schedule, DomainSchedule) else DomainSchedule(schedule)
+    return sample(model, FlowMatching().scheduler(), cond, text(b, 1) if guidance != 1 else None, (n, 3, 16, 16), seeds,
+                  num_steps=steps, guidance=guidance, control=control, schedule=sched, **kw)
+
+
+def test_same_seed_same_output_and_batch_independence():
+    m = tiny_model()
+    a = run(m, [3, 4])
+    b = run(m, [3, 4])
+    assert torch.equal(a, b)
+    # sample 1 alone (its own caption and control) equals sample 1 inside the batch
+    full_cond, ctrl = text(2), torch.randn(2, 2, 6, 16, 16, generator=torch.Generator().manual_seed(5))
+    alone = sample(m, FlowMatching().scheduler(), full_cond.select(slice(1, 2)), text(2, 1).select(slice(1, 2)),
+                   (2, 3, 16, 16), [4], num_steps=6, guidance=2.0, control=ctrl[1:], schedule=DomainSchedule("real"))
+    torch.testing.assert_close(alone[0], a[1], rtol=1e-4, atol=1e-5)
+    assert not torch.allclose(run(m, [5, 4])[0], a[0])
+
+
+def test_real_schedule_equals_a_model_whose_shifters_are_all_real():
+    m = tiny_model()
+    real = run(m, [0, 1], schedule="real")
+    forced = copy.deepcopy(m)
+    with torch.no_grad():
+        for s in forced.shifters.shifters:
+            s.embeddings[1] = s.embeddings[0]  # "synthetic" now means real
+    for kind in ("synthetic", "shifted"):
+        assert torch.equal(run(forced, [0, 1], schedule=DomainSchedule(kind, blocks=1, fraction=0.5)), real)
+    assert not torch.allclose(run(m, [0, 1], schedule="synthetic"), real)
+
+
+def test_shifted_schedule_touches_only_the_named_blocks_and_steps():
+    m = tiny_model()
+    seen = []
+    orig = m.forward
+
+    def spy(*a, **kw):
+        out = orig(*a, **kw)
+        seen.append(m._step.ids.clone())
+        return out
+
+    m.forward = spy
+    steps, L, s = 8, 1, 0.3
+    run(m, [0, 1], schedule=DomainSchedule("shifted", blocks=L, fraction=s), steps=steps)
+    assert len(seen) == steps
+    shifted_steps = 3  # ceil(0.3 * 8)
+    for i, ids in enumerate(seen):
+        expect = torch.tensor([1] * L + [0] * (m.num_blocks - L)) if i < shifted_steps else torch.zeros(m.num_blocks)
+        assert torch.equal(ids, expect.long().expand_as(ids)), (i, ids)
+
+
+def test_guidance_one_skips_the_unconditional_pass():
+    m = tiny_model()
+    sizes = []
+    orig = m.forward
+    m.forward = lambda x, *a, **kw: (sizes.append(x.shape[0]), orig(x, *a, **kw))[1]
+    run(m, [0, 1, 2], guidance=1.0, steps=3)
+    assert sizes == [3, 3, 3]
+    sizes.clear()
+    run(m, [0, 1, 2], guidance=4.0, steps=3)
+    assert sizes == [6, 6, 6]  # conditional and unconditional passes batched together
+
+
+def test_schedule_with_switcher_and_with_no_domain_mechanism():
+    sw = tiny_model(domain="switcher")
+    assert not torch.allclose(run(sw, [0], schedule="synthetic"), run(sw, [0], schedule="real"))
+    plain = tiny_model(domain="none")
+    with pytest.warns(UserWarning, match="no domain mechanism"):
+        a = run(plain, [0], schedule="synthetic")
+    assert torch.equal(a, run(plain, [0], schedule="real"))
+
+
+def test_schedule_validation():
+    with pytest.raises(ValueError, match="fraction"):
+        DomainSchedule("shifted", fraction=1.5)
+    with pytest.raises(ValueError, match="schedule"):
+        DomainSchedule("sometimes")
+    assert DomainSchedule("shifted", blocks=2, fraction=0.5).ids(0, 10, 4) == [1, 1, 0, 0]
+    assert DomainSchedule("shifted", blocks=2, fraction=0.5).ids(5, 10, 4) == [0, 0, 0, 0]
+
+
+@pytest.fixture(scope="module")
+def tiny_checkpoint(tmp_path_factory):
+    path = tmp_path_factory.mktemp("ckpt") / "model"
+    m = tiny_model()
+    m.config.extra.update(objective="flow", resolution=16)
+    m.save_pretrained(path)
+    return path
+
+
+def test_pipeline_callback_and_reproducibility(tiny_checkpoint):
+    from realiz3d.pipeline import Realiz3DPipeline
+
+    pipe = Realiz3DPipeline.from_pretrained(tiny_checkpoint)
+    steps = []
+    out = pipe(["a brick mug", "a grass lamp"], num_views=4, seed=7, num_inference_steps=4,
+               callback_on_step_end=lambda i, n, x: steps.append(i))
+    assert out.views.shape == (2, 4, 3, 16, 16) and steps == [0, 1, 2, 3]
+    assert out.images[0].size == (32, 32)  # 2x2 grid
+    again = pipe("a grass lamp", num_views=4, seed=8, num_inference_steps=4)
+    torch.testing.assert_close(again.views[0], out.views[1], rtol=1e-4, atol=1e-5)
+    with pytest.raises(ValueError, match="prompt"):
+        pipe("   ")
+
+
+def _cli(*args):
+    return subprocess.run([sys.executable, "-m", "realiz3d.cli", *map(str, args)], capture_output=True, text=True, timeout=300)
+
+
+def test_generate_cli_writes_grid_views_and_settings(tmp_path, tiny_checkpoint):
+    out = tmp_path / "gen"
+    r = _cli("generate", "a brick mug", "--views", 4, "--out", out, "--checkpoint", tiny_checkpoint, "--steps", 3, "--seed", 2)
+    assert r.returncode == 0, r.stderr
+    assert {p.name for p in out.iterdir()} == {"grid.png", "view-0.png", "view-1.png", "view-2.png", "view-3.png", "settings.json"}
+    st = json.loads((out / "settings.json").read_text())
+    assert st["seed"] == 2 and st["prompt"] == "a brick mug" and st["schedule"]["kind"] == "shifted" and st["steps"] == 3
+    prompts = tmp_path / "prompts.txt"
+    prompts.write_text("a brick mug\n\na marble vase\n")
+    r = _cli("generate", "--prompts", prompts, "--out", tmp_path / "many", "--checkpoint", tiny_checkpoint, "--steps", 2)
+    assert r.returncode == 0, r.stderr
+    assert len([p for p in (tmp_path / "many").iterdir() if p.is_dir()]) == 2
+    # bad input: one line, no traceback, non-zero exit
+    for args in (["", "--out", tmp_path / "x"], ["a mug", "--out", tmp_path / "x", "--schedule", "sometimes"],
+                 ["a mug", "--out", tmp_path / "x", "--checkpoint", tmp_path / "missing"]):
+        r = _cli("generate", *args)
+        assert r.returncode != 0 and "Traceback" not in r.stderr and r.stderr.strip().startswith("error:"), r.stderr
