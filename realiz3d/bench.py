@@ -120,9 +120,172 @@ def run(name: str, **kw) -> list[dict]:
     for n in names:
         if n not in BENCHMARKS:
             raise ValueError(f"benchmark {n!r}: expected one of {sorted(BENCHMARKS)} or 'all'")
+    import inspect
+
     results = []
     for n in names:
-        r = BENCHMARKS[n](**kw)
+        fn = BENCHMARKS[n]
+        args = {k: v for k, v in kw.items() if k in inspect.signature(fn).parameters}
+        r = fn(**args)
         print(json.dumps(r), flush=True)
         results.append(r)
     return results
+
+
+def _matmul_peak(n: int = 1024, repeats: int = 10) -> float:
+    """This machine's fp32 matmul throughput (FLOP/s), measured now."""
+    a, b = torch.randn(n, n), torch.randn(n, n)
+    for _ in range(3):
+        a @ b
+    t0 = time.perf_counter()
+    for _ in range(repeats):
+        a @ b
+    return 2 * n**3 * repeats / (time.perf_counter() - t0)
+
+
+def _step_flops(fn) -> int:
+    from torch.utils.flop_counter import FlopCounterMode
+
+    with FlopCounterMode(display=False) as fc:
+        fn()
+    return fc.get_total_flops()
+
+
+@benchmark("train")
+def bench_train(preset: str = "default", batch: int = 32, views: int = 4, repeats: int = 6) -> dict:
+    """Stage-1 step vs full fine-tune step; real-sample steps with blocks [0, k) frozen;
+    FLOP/s of a full step against the machine's matmul peak; peak memory per stage."""
+    model = _builtin(preset)
+    res = model.backbone.config.sample_size
+    nb = model.num_blocks
+    x1 = torch.randn(batch * views, 1, 3, res, res)  # single images (stage 1)
+    t1 = torch.rand(batch * views) * 1000
+    c1 = _text(batch * views)
+    all_params = list(model.parameters())
+
+    def set_grad(params):
+        for p in model.parameters():
+            p.requires_grad_(False)
+        for p in params:
+            p.requires_grad_(True)
+
+    def stage1():
+        set_grad(model.domain_parameters())
+        _train_step(model, x1, t1, c1, model.domain_parameters())()
+
+    def full():
+        set_grad(model.backbone_parameters())
+        _train_step(model, x1, t1, c1, model.backbone_parameters())()
+
+    times = interleaved({"stage1": stage1, "full": full}, repeats=repeats)
+    out = {"benchmark": "train", "preset": preset, "images_per_step": batch * views,
+           **summarize(times, ("stage1", "full"))}
+
+    # real samples: 4-view grids in single-image mode, blocks [0, k) frozen (backward stops at block k)
+    set_grad(model.backbone_parameters())
+    xg = torch.randn(batch, views, 3, res, res)
+    tg = torch.rand(batch) * 1000
+    cg = _text(batch)
+    ks = list(range(0, nb + 1, max(1, nb // 3)))
+    variants = {f"k{k}": _train_step(model, xg, tg, cg, model.backbone_parameters(), multiview=False,
+                                     freeze_k=torch.full((batch,), k)) for k in ks}
+    tk = interleaved(variants, repeats=repeats)
+    base = statistics.median(tk["k0"])
+    out["frozen_k_over_unfrozen"] = {k: round(statistics.median(v) / base, 3) for k, v in tk.items()}
+    out["frozen_k_median_s"] = {k: statistics.median(v) for k, v in tk.items()}
+
+    flops = _step_flops(full)
+    peak = _matmul_peak()
+    out.update(full_step_flops=flops, matmul_peak_flops_per_s=peak,
+               achieved_flops_per_s=flops / out["full_median_s"], flops_utilisation=flops / out["full_median_s"] / peak)
+    out["peak_memory_mb"] = _stage_memory(preset)
+    return out
+
+
+def _stage_memory(preset: str) -> dict:
+    """Peak resident memory (MB) of a few training steps of each stage, each in a fresh process."""
+    import subprocess
+    import sys
+
+    code = (
+        "import resource, torch, sys\n"
+        "from realiz3d.bench import _builtin, _text\n"
+        "stage = sys.argv[1]\n"
+        "m = _builtin(sys.argv[2], control='camera')\n"
+        "r = m.backbone.config.sample_size\n"
+        "for p in m.parameters(): p.requires_grad_(False)\n"
+        "params = m.domain_parameters() if stage == 'stage1' else m.backbone_parameters()\n"
+        "for p in params: p.requires_grad_(True)\n"
+        "opt = torch.optim.AdamW(params, lr=1e-4)\n"
+        "x = torch.randn(32, 1 if stage == 'stage1' else 4, 3, r, r)\n"
+        "base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+        "for _ in range(3):\n"
+        "    m(x, torch.rand(32) * 1000, _text(32), multiview=stage != 'stage1').square().mean().backward(); opt.step(); opt.zero_grad()\n"
+        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, base / 1024)\n"
+    )
+    out = {}
+    for stage in ("stage1", "stage2"):
+        r = subprocess.run([sys.executable, "-c", code, stage, preset], capture_output=True, text=True, timeout=600)
+        if r.returncode == 0:
+            peak, before = map(float, r.stdout.split())
+            out[stage] = {"peak_rss_mb": round(peak, 1), "rss_before_training_mb": round(before, 1)}
+        else:
+            out[stage] = {"error": r.stderr.strip().splitlines()[-1] if r.stderr.strip() else "failed"}
+    return out
+
+
+@benchmark("sample")
+def bench_sample(preset: str = "default", views: int = 4, steps: int = 30, repeats: int = 3) -> dict:
+    """Seconds per 4-view grid at 30 steps (guidance 3, batch 1), and the shifted schedule
+    against a fixed domain in the same run."""
+    from .objectives import FlowMatching
+    from .sampling import DomainSchedule, sample
+
+    model = _builtin(preset, control="camera").eval()
+    res = model.backbone.config.sample_size
+    cond, unc = _text(1), _text(1)
+    ctrl = torch.randn(1, views, 6, res, res)
+
+    def go(kind):
+        return lambda: sample(model, FlowMatching().scheduler(), cond, unc, (views, 3, res, res), [0], steps, 3.0,
+                              ctrl, DomainSchedule(kind, blocks=2, fraction=0.3))
+
+    times = interleaved({"shifted": go("shifted"), "fixed": go("real")}, repeats=repeats, warmup=1)
+    out = {"benchmark": "sample", "preset": preset, "views": views, "steps": steps, **summarize(times, ("shifted", "fixed"))}
+    out["seconds_per_grid"] = out["fixed_median_s"]
+    return out
+
+
+@benchmark("render")
+def bench_render(resolution: int = 512, views: int = 4, repeats: int = 3) -> dict:
+    """Normal + position maps for 4 views at 512x512 of a ~100k-face mesh; rays per
+    second against the ray engine's own throughput on the same rays."""
+    import numpy as np
+    import trimesh
+
+    from .camera import orbit_cameras
+    from .render import Renderer, normalize_mesh
+
+    mesh, _ = normalize_mesh(trimesh.creation.torus(major_radius=1.0, minor_radius=0.35, major_sections=400, minor_sections=125))
+    cams = orbit_cameras(views, elevation=20, resolution=resolution)
+    t0 = time.perf_counter()
+    renderer = Renderer(mesh)
+    setup = time.perf_counter() - t0
+    rays = [c.rays() for c in cams]
+    o = np.concatenate([r[0].reshape(-1, 3) for r in rays])
+    d = np.concatenate([r[1].reshape(-1, 3) for r in rays])
+
+    def ours():
+        renderer.render(cams)
+
+    def engine():
+        renderer._ray.intersects_location(o, d, multiple_hits=False)
+
+    times = interleaved({"render": ours, "engine": engine}, repeats=repeats, warmup=1)
+    n = len(o)
+    out = {"benchmark": "render", "faces": len(mesh.faces), "views": views, "resolution": resolution,
+           "setup_s": setup, **summarize(times, ("render", "engine"))}
+    out["seconds_4_views"] = out["render_median_s"] + setup
+    out["rays_per_s"] = n / out["render_median_s"]
+    out["engine_rays_per_s"] = n / out["engine_median_s"]
+    return out

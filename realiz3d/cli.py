@@ -34,7 +34,7 @@ def bench(
     """Run a named benchmark; prints one JSON object per benchmark."""
     from . import bench as b
 
-    b.run(name, **({"preset": preset} if name in ("shifter-overhead", "attention-modes") else {}))
+    b.run(name, preset=preset)
 
 
 @app.command()

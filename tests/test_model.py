@@ -219,3 +219,20 @@ def test_builtin_default_preset_size_and_shifter_budget():
     n_backbone = sum(p.numel() for p in model.backbone.parameters())
     assert 3.5e6 < n_backbone < 4.5e6
     assert model.shifters.num_parameters() / n_backbone <= 0.005
+
+
+def test_pixel_resolution_control_is_pooled_to_latent_resolution():
+    from realiz3d.models.control import control_to_resolution
+
+    _, model = wrap("sd3", control="camera")
+    with torch.no_grad():
+        model.backbone.pos_embed.proj.weight.normal_()
+    x, t, cond = inputs("sd3", views=2)  # latents 16x16
+    pixel = torch.randn(2, 2, 6, 128, 128)  # maps at 8x the latent resolution
+    pooled = control_to_resolution(pixel, (16, 16))
+    assert pooled.shape == (2, 2, 6, 16, 16)
+    torch.testing.assert_close(pooled[0, 0, :, 0, 0], pixel[0, 0, :, :8, :8].mean(dim=(1, 2)))
+    with torch.no_grad():
+        torch.testing.assert_close(model(x, t, cond, control=pixel), model(x, t, cond, control=pooled))
+    with pytest.raises(ValueError, match="cannot be pooled"):
+        control_to_resolution(torch.zeros(1, 6, 20, 20), (16, 16))

@@ -43,3 +43,22 @@ def widen_patch_embedding(model: nn.Module, conv: nn.Conv2d, extra: int) -> None
     cfg = model.config
     out = model.out_channels
     model.register_to_config(in_channels=cfg.in_channels + extra, out_channels=out)
+
+
+def control_to_resolution(control: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
+    """Bring per-view control maps (..., C, H, W) to the model's input size.
+
+    Latent backbones run at 1/8 (or 1/16) of the pixel resolution; their control maps are
+    area-downsampled to the latent grid (each latent cell gets the mean ray / normal /
+    position of the pixels it covers). This is the documented alternative to encoding
+    the maps with the VAE: it keeps the maps' geometric meaning exactly and costs nothing.
+    """
+    h, w = control.shape[-2:]
+    if (h, w) == tuple(size):
+        return control
+    if h % size[0] or w % size[1]:
+        raise ValueError(f"control maps of {h}x{w} cannot be pooled to the model's {size[0]}x{size[1]} input")
+    lead = control.shape[:-3]
+    flat = control.reshape(-1, *control.shape[-3:])
+    out = torch.nn.functional.avg_pool2d(flat, (h // size[0], w // size[1]))
+    return out.reshape(*lead, *out.shape[-3:])

@@ -22,7 +22,7 @@ import torch
 from torch import nn
 
 from .attention import MultiviewAttnProcessor, MultiviewJointAttnProcessor, ViewLayout
-from .control import control_channels, widen_patch_embedding
+from .control import control_channels, control_to_resolution, widen_patch_embedding
 from .domain_shifter import DomainShifters, DomainSpec, ShifterConfig, resolve_domain
 from .families import FAMILIES, Family, TextCondition, family_of
 from .switcher import DomainSwitcher
@@ -206,9 +206,9 @@ class Realiz3DTransformer(nn.Module):
             if control is None:
                 ctrl = flat.new_zeros(b * n, cc, h, w)
             else:
-                if control.shape != (b, n, cc, h, w):
+                if control.shape[:3] != (b, n, cc):
                     raise ValueError(f"control of shape {tuple(control.shape)}: expected {(b, n, cc, h, w)}")
-                ctrl = control.reshape(b * n, cc, h, w).to(flat.dtype)
+                ctrl = control_to_resolution(control, (h, w)).reshape(b * n, cc, h, w).to(flat.dtype)
             flat = torch.cat([flat, ctrl], dim=1)  # (B*N, C+Cc, H, W)
         elif control is not None:
             raise ValueError("control given, but this model has no control channels (control='none')")

@@ -1,0 +1,82 @@
+"""The command line: subcommands exist, bad input gives one line and a non-zero exit."""
+import json
+import subprocess
+import sys
+
+import numpy as np
+import trimesh
+from PIL import Image
+
+from realiz3d.data import load_synthetic
+
+from pathlib import Path
+
+STAGE1 = Path(__file__).resolve().parent.parent / "configs" / "world" / "stage1.yaml"
+
+
+def cli(*args, timeout=300):
+    return subprocess.run([sys.executable, "-m", "realiz3d.cli", *map(str, args)], capture_output=True, text=True, timeout=timeout)
+
+
+def test_help_lists_the_subcommands():
+    r = cli("--help")
+    assert r.returncode == 0
+    for cmd in ("world", "render", "train", "generate", "bench"):
+        assert cmd in r.stdout
+
+
+def _assert_one_line_error(r, *words):
+    assert r.returncode != 0
+    assert "Traceback" not in r.stderr, r.stderr
+    err = r.stderr.strip()
+    assert err.startswith("error:") and len(err.splitlines()) == 1, err
+    for w in words:
+        assert w in err, err
+
+
+def test_render_folder_skips_and_lists_bad_files(tmp_path):
+    meshes = tmp_path / "meshes"
+    meshes.mkdir()
+    box = trimesh.creation.box(extents=[2, 1, 1])
+    box.visual.face_colors = [200, 30, 30, 255]
+    box.apply_translation([100, 50, -20])  # off-centre, large coordinates
+    box.export(meshes / "red_box.ply")
+    trimesh.creation.icosphere().export(meshes / "ball.obj")
+    (meshes / "broken.glb").write_bytes(b"glTF\x02\x00\x00\x00garbage")
+    (meshes / "empty.stl").write_bytes(b"")
+    caps = tmp_path / "caps.json"
+    caps.write_text(json.dumps({"ball.obj": "a plain ball"}))
+    out = tmp_path / "out"
+    r = cli("render", meshes, "--out", out, "--views", 2, "--resolution", 16, "--captions", caps, "--workers", 2)
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout.strip().splitlines()[-1]) == {"rendered": 2, "skipped": 2}
+    assert "broken.glb" in r.stderr and "empty.stl" in r.stderr
+    ds = load_synthetic(out)
+    assert sorted(ds.captions) == ["a plain ball", "a red box"]
+    # the red box keeps its face colours in the synthetic render
+    i = ds.captions.index("a red box")
+    rgb = ds.rgb[i].float() / 255
+    on = ds.mask[i, :, 0] > 250
+    red = rgb.permute(0, 2, 3, 1)[on]
+    assert (red[:, 0] > red[:, 1] + 0.3).float().mean() > 0.9
+    skipped = [json.loads(l) for l in (out / "skipped.jsonl").read_text().splitlines()]
+    assert {s["file"].split("/")[-1] for s in skipped} == {"broken.glb", "empty.stl"}
+
+
+def test_render_errors(tmp_path):
+    _assert_one_line_error(cli("render", tmp_path / "nope", "--out", tmp_path / "o"), "nope")
+    (tmp_path / "d").mkdir()
+    _assert_one_line_error(cli("render", tmp_path / "d", "--out", tmp_path / "o"), "no mesh files")
+
+
+def test_world_cli_and_train_dry_run(tmp_path):
+    r = cli("world", "--out", tmp_path / "w", "--preset", "tiny", "--workers", 1)
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout.strip().splitlines()[-1])["heldout"] == 4
+    r = cli("train", "--config", STAGE1, "train.steps=7", "--dry-run")
+    assert r.returncode == 0, r.stderr
+    assert "steps: 7" in r.stdout and "stage: stage1" in r.stdout
+    _assert_one_line_error(cli("train", "--config", STAGE1, "train.reassign_p=2", "--dry-run"), "train.reassign_p")
+    _assert_one_line_error(cli("train", "--config", tmp_path / "missing.yaml"), "missing.yaml")
+    _assert_one_line_error(cli("train", "--config", STAGE1, "train.bogus=1", "--dry-run"), "train.bogus")
+    _assert_one_line_error(cli("world", "--out", tmp_path / "w2", "--preset", "huge"), "huge")
