@@ -32,6 +32,7 @@ PRESETS = {
 
 WEIGHTS_DIR = Path(__file__).resolve().parent.parent / "weights"
 BASE_MODEL_DIR = WEIGHTS_DIR / "base"
+TEXTURING_MODEL_DIR = WEIGHTS_DIR / "texturing"
 
 
 def preset(name: str) -> BuiltinPreset:

@@ -1,0 +1,148 @@
+"""Scoring a model on the built-in world's held-out (or validation) assets.
+
+For every asset: generate its N views from its caption with the control the model takes
+(camera rays for text-to-multiview, normal + position maps for texturing), then score:
+
+| metric | meaning | better |
+|---|---|---|
+| realism | mean P(real) of the critic over generated views | higher |
+| fd_real | Fréchet distance, critic feature space, to the same assets' real-domain renders | lower |
+| view_accuracy | azimuth bin predicted from each view == the requested one (asymmetric kinds only) | higher |
+| material_accuracy, kind_accuracy | caption adherence | higher |
+| mask_iou | predicted foreground vs the control silhouette (texturing) | higher |
+| normal_agreement | cosine of predicted normals with the control normals on the silhouette (texturing) | higher |
+| cross_view_color | mean colour difference of pixels that see the same surface point in two views (texturing) | lower |
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from ..data import SyntheticSet
+from ..world.assets import KINDS, MATERIALS
+from .evaluators import ASYMMETRIC_KINDS, Evaluators, azimuth_bin, frechet_distance
+
+
+@torch.no_grad()
+def image_scores(ev: Evaluators, images: torch.Tensor, batch: int = 256) -> dict[str, torch.Tensor]:
+    """images: (M, 3, H, W) in [-1, 1]."""
+    out: dict[str, list] = {k: [] for k in ("p_real", "features", "azimuth", "material", "kind", "mask", "normal")}
+    for i in range(0, len(images), batch):
+        x = images[i : i + batch].float()
+        out["p_real"].append(ev.critic.p_real(x))
+        out["features"].append(ev.critic.features(x))
+        az, mat, kind = ev.attributes(x)
+        out["azimuth"].append(az.argmax(1))
+        out["material"].append(mat.argmax(1))
+        out["kind"].append(kind.argmax(1))
+        m, n = ev.geometry(x)
+        out["mask"].append(m > 0)
+        out["normal"].append(n)
+    return {k: torch.cat(v) for k, v in out.items()}
+
+
+def cross_view_color(views: np.ndarray, positions: np.ndarray, masks: np.ndarray, tol: float = 0.02) -> float:
+    """views (N, H, W, 3) in [0, 1]; positions (N, H, W, 3); masks (N, H, W) bool. Mean L1
+    colour difference over pixel pairs of different views whose surface points are within tol."""
+    from scipy.spatial import cKDTree
+
+    diffs = []
+    n = len(views)
+    for i in range(n):
+        for j in range(i + 1, n):
+            pi, pj = positions[i][masks[i]], positions[j][masks[j]]
+            if len(pi) == 0 or len(pj) == 0:
+                continue
+            d, k = cKDTree(pj).query(pi, distance_upper_bound=tol)
+            ok = np.isfinite(d)
+            if ok.any():
+                ci, cj = views[i][masks[i]][ok], views[j][masks[j]][k[ok]]
+                diffs.append(np.abs(ci - cj).mean(1))
+    return float(np.concatenate(diffs).mean()) if diffs else float("nan")
+
+
+@dataclass
+class EvalSettings:
+    steps: int = 20
+    guidance: float = 3.0
+    seed: int = 0
+    batch: int = 8
+
+
+def generate_for_assets(pipe, assets: SyntheticSet, schedule, settings: EvalSettings, control: str | None = "auto",
+                        progress: bool = False) -> torch.Tensor:
+    """Views (A, N, 3, H, W) for every asset, prompt = its caption, seed = settings.seed + index.
+    control: 'auto' = the model's own control kind from the assets; None = null control."""
+    kind = pipe.model.config.control
+    out = []
+    idx_all = list(range(len(assets)))
+    chunks = [idx_all[i : i + settings.batch] for i in range(0, len(idx_all), settings.batch)]
+    it = chunks
+    if progress:
+        from ..progress import track
+
+        it = track(chunks, "generating")
+    for chunk in it:
+        idx = torch.tensor(chunk)
+        ctrl = None
+        if kind != "none":
+            ctrl = assets.control(idx, kind) if control == "auto" else torch.zeros(len(chunk), assets.num_views, 6,
+                                                                               assets.resolution, assets.resolution)
+        res = pipe([assets.captions[i] for i in chunk], num_views=assets.num_views,
+                   seed=[settings.seed + i for i in chunk], num_inference_steps=settings.steps,
+                   guidance_scale=settings.guidance, schedule=schedule, control=ctrl)
+        out.append(res.views)
+    return torch.cat(out)
+
+
+def score_views(ev: Evaluators, views: torch.Tensor, assets: SyntheticSet, task: str, real_refs: torch.Tensor | None) -> dict:
+    """views: (A, N, 3, H, W) generated for `assets`; real_refs: (M, 3, H, W) real renders."""
+    a, n = views.shape[:2]
+    flat = views.reshape(a * n, *views.shape[2:])
+    s = image_scores(ev, flat)
+    metas = assets.meta
+    kinds = torch.tensor([KINDS.index(m["kind"]) for m in metas]).repeat_interleave(n)
+    mats = torch.tensor([MATERIALS.index(m["material"]) for m in metas]).repeat_interleave(n)
+    res = {
+        "realism": float(s["p_real"].mean()),
+        "material_accuracy": float((s["material"] == mats).float().mean()),
+        "kind_accuracy": float((s["kind"] == kinds).float().mean()),
+    }
+    if real_refs is not None and len(real_refs) > 2:
+        ref = image_scores(ev, real_refs)["features"]
+        res["fd_real"] = frechet_distance(s["features"], ref)
+    if task == "multiview":
+        az = torch.tensor([azimuth_bin(c.azimuth) for cams in assets.cameras for c in cams])
+        asym = torch.tensor([m["kind"] in ASYMMETRIC_KINDS for m in metas]).repeat_interleave(n)
+        if asym.any():
+            res["view_accuracy"] = float((s["azimuth"] == az)[asym].float().mean())
+    if task == "texturing":
+        gt_mask = (assets.mask[:, :, 0].float() / 255 > 0.5).reshape(a * n, *assets.mask.shape[-2:])
+        pred = s["mask"]
+        inter = (pred & gt_mask).flatten(1).sum(1).float()
+        union = (pred | gt_mask).flatten(1).sum(1).float().clamp(min=1)
+        res["mask_iou"] = float((inter / union).mean())
+        gt_n = (assets.normal.float() / 127.5 - 1).reshape(a * n, 3, *assets.normal.shape[-2:])
+        cos = (s["normal"] * gt_n).sum(1)
+        res["normal_agreement"] = float(cos[gt_mask].mean())
+        imgs = ((views.clamp(-1, 1) + 1) / 2).permute(0, 1, 3, 4, 2).numpy()
+        pos = (assets.position.float() / 255).permute(0, 1, 3, 4, 2).numpy()
+        msk = (assets.mask[:, :, 0] > 200).numpy()
+        res["cross_view_color"] = float(np.nanmean([cross_view_color(imgs[i], pos[i], msk[i]) for i in range(a)]))
+    return res
+
+
+def real_references(assets: SyntheticSet) -> torch.Tensor:
+    """The assets' real-domain renders (rgb_real.png), (A*N, 3, H, W) in [-1, 1]."""
+    from ..data import load_image
+    from ..grid import untile
+
+    refs = []
+    for item in assets.ids:
+        p = assets.root / item / "rgb_real.png"
+        if p.is_file():
+            v = untile(load_image(p), assets.num_views, channels_last=True)
+            refs.append(torch.from_numpy(v).permute(0, 3, 1, 2).float() / 127.5 - 1)
+    return torch.cat(refs) if refs else None

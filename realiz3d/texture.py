@@ -1,0 +1,314 @@
+"""Texturing from 3D inputs: mesh + prompt -> controlled views in real mode -> UV texture -> GLB.
+
+Stages (each timed and reported in texture.json):
+1. load and normalise the mesh (multi-part scenes merged); keep valid UVs, else unwrap with xatlas;
+2. render normal + position maps of N views (ray casting, realiz3d.render);
+3. generate the views with the texturing model (real mode + the chosen domain schedule);
+4. back-project: texels -> surface points by ray casting the mesh laid out in UV space
+   (embreex), visibility against each view's depth map, blending weighted by the cosine
+   between the surface normal and the view direction, grazing views rejected;
+5. fill texels no view saw from the nearest seen surface point in 3D (so colour never
+   bleeds across UV islands onto another part of the surface), then dilate the texture
+   past island borders (nearest texel in UV space) so mip-mapping shows no seams;
+6. write the GLB (PBR base colour texture, original coordinates), the texture PNG, the
+   generated views and preview renders from viewpoints that were not generated.
+"""
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import trimesh
+
+from .camera import Camera, orbit_camera, orbit_cameras
+from .render import MeshError, Normalization, Renderer, load_mesh, normalize_mesh
+
+
+@dataclass
+class UVMesh:
+    mesh: trimesh.Trimesh  # normalised coordinates, with uv per vertex
+    uv: np.ndarray  # (V, 2)
+    norm: Normalization
+    unwrapped: bool  # True when xatlas made the UVs
+    source: str = ""
+
+
+def has_valid_uv(mesh: trimesh.Trimesh) -> bool:
+    uv = getattr(mesh.visual, "uv", None)
+    if uv is None or len(uv) != len(mesh.vertices) or not np.isfinite(uv).all():
+        return False
+    # UVs must lay faces out with area (not all collapsed)
+    tri = uv[mesh.faces]
+    a, b = tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0]
+    area = np.abs(a[:, 0] * b[:, 1] - a[:, 1] * b[:, 0]).sum() / 2
+    return area > 1e-6
+
+
+def prepare_mesh(path: str | Path, max_faces: int = 2_000_000) -> UVMesh:
+    mesh = load_mesh(path, max_faces=max_faces)
+    norm_mesh, norm = normalize_mesh(mesh)
+    if has_valid_uv(mesh):
+        return UVMesh(norm_mesh, np.asarray(mesh.visual.uv, dtype=np.float64), norm, False, str(path))
+    import xatlas
+
+    vmap, faces, uv = xatlas.parametrize(np.asarray(norm_mesh.vertices, np.float32), np.asarray(norm_mesh.faces, np.uint32))
+    unwrapped = trimesh.Trimesh(np.asarray(norm_mesh.vertices)[vmap], faces.astype(np.int64), process=False)
+    return UVMesh(unwrapped, uv.astype(np.float64), norm, True, str(path))
+
+
+@dataclass
+class Texels:
+    """Texels covered by the UV layout and the surface point each one shows."""
+
+    size: int
+    rows: np.ndarray  # (T,)
+    cols: np.ndarray
+    points: np.ndarray  # (T, 3) normalised coordinates
+    normals: np.ndarray  # (T, 3)
+
+
+def rasterize_uv(uvm: UVMesh, size: int) -> Texels:
+    """Which surface point each texel shows: cast rays at the mesh laid flat in UV space."""
+    uv = uvm.uv
+    flat = trimesh.Trimesh(np.c_[uv % 1.0 if (uv.min() < 0 or uv.max() > 1) else uv, np.zeros(len(uv))],
+                           uvm.mesh.faces, process=False)
+    from .render import _intersector
+
+    ray = _intersector(flat)
+    c = (np.arange(size) + 0.5) / size
+    u, v = np.meshgrid(c, 1 - c)  # row 0 is v = 1 (image convention)
+    origins = np.stack([u.ravel(), v.ravel(), np.ones(size * size)], 1)
+    dirs = np.broadcast_to([0.0, 0.0, -1.0], origins.shape).copy()
+    locs, ray_idx, tri = ray.intersects_location(origins, dirs, multiple_hits=False)
+    bary = trimesh.triangles.points_to_barycentric(flat.triangles[tri], locs)
+    bary = np.nan_to_num(bary, nan=1 / 3)
+    pts = (uvm.mesh.vertices[uvm.mesh.faces[tri]] * bary[:, :, None]).sum(1)
+    normals = np.asarray(uvm.mesh.face_normals)[tri]
+    return Texels(size, ray_idx // size, ray_idx % size, pts, normals)
+
+
+def backproject(texels: Texels, views: np.ndarray, cameras: list[Camera], depths: np.ndarray,
+                min_cos: float = 0.2, depth_tol: float = 0.02) -> tuple[np.ndarray, np.ndarray]:
+    """Blend views (N, R, R, 3) into texel colours (T, 3); returns colours and the per-texel
+    weight sum (0 = seen by no view). depths: (N, D, D) depth maps for visibility (any D)."""
+    acc = np.zeros((len(texels.points), 3))
+    wsum = np.zeros(len(texels.points))
+    for img, cam, depth in zip(views, cameras, depths):
+        to_cam = (cam.position[None] - texels.points) if not cam.orthographic else np.broadcast_to(cam.c2w[:3, 2], texels.points.shape)
+        to_cam = to_cam / np.linalg.norm(to_cam, axis=1, keepdims=True)
+        cos = np.abs((texels.normals * to_cam).sum(1))  # faces may be wound either way
+        dres = depth.shape[0]
+        pix, z = Camera(cam.c2w, dres, cam.fov_deg, cam.ortho_scale).project(texels.points)
+        col, row = np.round(pix[:, 0]).astype(int), np.round(pix[:, 1]).astype(int)
+        inside = (col >= 0) & (col < dres) & (row >= 0) & (row < dres) & (z > 0)
+        d = np.zeros(len(z))
+        d[inside] = depth[row[inside], col[inside]]
+        visible = inside & (d > 0) & (np.abs(d - z) < depth_tol) & (cos > min_cos)
+        if not visible.any():
+            continue
+        r = img.shape[0]
+        pv, _ = cam.project(texels.points[visible]) if cam.resolution == r else Camera(cam.c2w, r, cam.fov_deg, cam.ortho_scale).project(texels.points[visible])
+        w = cos[visible] ** 2
+        acc[visible] += w[:, None] * bilinear(img, pv)
+        wsum[visible] += w
+    colors = acc / np.maximum(wsum, 1e-12)[:, None]
+    return colors, wsum
+
+
+def bilinear(img: np.ndarray, pix: np.ndarray) -> np.ndarray:
+    h, w = img.shape[:2]
+    x = np.clip(pix[:, 0], 0, w - 1)
+    y = np.clip(pix[:, 1], 0, h - 1)
+    x0, y0 = np.floor(x).astype(int), np.floor(y).astype(int)
+    x1, y1 = np.minimum(x0 + 1, w - 1), np.minimum(y0 + 1, h - 1)
+    fx, fy = (x - x0)[:, None], (y - y0)[:, None]
+    return (img[y0, x0] * (1 - fx) * (1 - fy) + img[y0, x1] * fx * (1 - fy) + img[y1, x0] * (1 - fx) * fy + img[y1, x1] * fx * fy)
+
+
+def fill_and_dilate(texels: Texels, colors: np.ndarray, seen: np.ndarray, k: int = 4) -> np.ndarray:
+    """Texture image (S, S, 3): unseen texels take the colour of the nearest seen surface
+    points in 3D; texels outside every island take the nearest island texel's colour."""
+    from scipy.ndimage import distance_transform_edt
+    from scipy.spatial import cKDTree
+
+    colors = colors.copy()
+    if seen.any() and (~seen).any():
+        tree = cKDTree(texels.points[seen])
+        kk = min(k, int(seen.sum()))
+        d, idx = tree.query(texels.points[~seen], k=kk)
+        if kk == 1:
+            d, idx = d[:, None], idx[:, None]
+        w = 1 / np.maximum(d, 1e-6)
+        colors[~seen] = (colors[seen][idx] * w[:, :, None]).sum(1) / w.sum(1, keepdims=True)
+    elif not seen.any():
+        colors[:] = 0.5
+    s = texels.size
+    tex = np.zeros((s, s, 3))
+    covered = np.zeros((s, s), bool)
+    tex[texels.rows, texels.cols] = colors
+    covered[texels.rows, texels.cols] = True
+    if covered.any() and not covered.all():
+        _, (ri, ci) = distance_transform_edt(~covered, return_indices=True)
+        tex = tex[ri, ci]
+    return np.clip(tex, 0, 1)
+
+
+def textured_mesh(uvm: UVMesh, texture: np.ndarray, original_coordinates: bool = True) -> trimesh.Trimesh:
+    from PIL import Image
+
+    verts = uvm.norm.invert(np.asarray(uvm.mesh.vertices)) if original_coordinates else np.asarray(uvm.mesh.vertices)
+    img = Image.fromarray((texture * 255).round().astype(np.uint8))
+    mat = trimesh.visual.material.PBRMaterial(baseColorTexture=img, metallicFactor=0.0, roughnessFactor=0.9)
+    return trimesh.Trimesh(verts, uvm.mesh.faces, visual=trimesh.visual.TextureVisuals(uv=uvm.uv, material=mat), process=False)
+
+
+def render_textured(uvm: UVMesh, texture: np.ndarray, cameras: list[Camera], supersample: int = 2) -> tuple[np.ndarray, np.ndarray]:
+    """Shaded renders (N, R, R, 3) of the textured mesh (normalised coordinates), and masks."""
+    from .mesh_dataset import surface_colors
+    from .render import downsample
+
+    mesh = textured_mesh(uvm, texture, original_coordinates=False)
+    renderer = Renderer(mesh, smooth=False)
+    maps, hits = renderer.render(cameras, supersample)
+    out = []
+    for cam, hh in zip(cameras, hits):
+        r = cam.resolution * supersample
+        col = np.ones((len(hh.hit), 3))
+        h = hh.hit
+        if h.any():
+            col[h] = surface_colors(mesh, hh.faces[h], hh.points[h])
+        out.append(downsample(col.reshape(r, r, 3), supersample))
+    return np.stack(out), maps.mask
+
+
+def psnr(a: np.ndarray, b: np.ndarray, mask: np.ndarray) -> float:
+    m = mask > 0.99
+    if not m.any():
+        return float("nan")
+    mse = float(((a - b) ** 2)[m].mean())
+    return float(10 * np.log10(1.0 / max(mse, 1e-10)))
+
+
+@dataclass
+class TextureOptions:
+    views: int = 4
+    elevation: float = 20.0
+    extra_views: list[tuple[float, float]] = field(default_factory=list)  # (azimuth, elevation), e.g. top/bottom
+    texture_size: int = 1024
+    depth_resolution: int = 256  # resolution of the depth maps used for visibility
+    min_cos: float = 0.2
+    format: str = "glb"  # glb | obj
+
+
+def view_cameras(opts: TextureOptions, resolution: int) -> list[Camera]:
+    cams = orbit_cameras(opts.views, elevation=opts.elevation, resolution=resolution)
+    cams += [orbit_camera(az, el, 2.6, resolution) for az, el in opts.extra_views]
+    return cams
+
+
+def texture_from_views(uvm: UVMesh, views: np.ndarray, cameras: list[Camera], opts: TextureOptions,
+                       timings: dict | None = None) -> tuple[np.ndarray, dict]:
+    """Back-project views (N, R, R, 3) in [0, 1] into a texture; returns texture and measures."""
+    timings = timings if timings is not None else {}
+    t = time.perf_counter()
+    dcams = [Camera(c.c2w, opts.depth_resolution, c.fov_deg, c.ortho_scale) for c in cameras]
+    depth = Renderer(uvm.mesh, smooth=False).render(dcams)[0].depth
+    texels = rasterize_uv(uvm, opts.texture_size)
+    colors, wsum = backproject(texels, views, cameras, depth, opts.min_cos)
+    timings["backproject_s"] = round(time.perf_counter() - t, 3)
+    t = time.perf_counter()
+    seen = wsum > 0
+    tex = fill_and_dilate(texels, colors, seen)
+    timings["fill_s"] = round(time.perf_counter() - t, 3)
+    return tex, {"texel_coverage": float(seen.mean()) if len(seen) else 0.0, "texels": int(len(seen))}
+
+
+def run_texture(mesh_path: "str | Path | UVMesh", prompt: str, out: str | Path, pipe, opts: TextureOptions, seed: int = 0,
+                schedule="shifted", steps: int = 30, guidance: float = 3.0) -> dict:
+    """The whole `realiz3d texture` job. Writes into a temporary folder and moves the
+    results into place only when everything succeeded."""
+    import torch
+    from PIL import Image
+
+    if not isinstance(prompt, str) or not prompt.strip():
+        raise ValueError("prompt: expected a non-empty caption")
+    out = Path(out)
+    if opts.format not in ("glb", "obj"):
+        raise ValueError(f"--format {opts.format!r}: expected glb or obj")
+    out_dir = out.parent if out.suffix else out
+    stem = out.stem if out.suffix else "textured"
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        probe = tempfile.NamedTemporaryFile(dir=out_dir, delete=True)
+        probe.close()
+    except OSError as e:
+        raise ValueError(f"{out}: cannot write there ({e.strerror or e})") from None
+    if pipe.model.config.control != "texturing":
+        raise ValueError(f"the checkpoint {pipe.checkpoint} takes {pipe.model.config.control!r} control, not normal + position maps (texturing)")
+    timings: dict = {}
+    t = time.perf_counter()
+    uvm = mesh_path if isinstance(mesh_path, UVMesh) else prepare_mesh(mesh_path)
+    timings["load_unwrap_s"] = round(time.perf_counter() - t, 3)
+
+    res = pipe.resolution
+    cams = view_cameras(opts, res)
+    t = time.perf_counter()
+    maps = Renderer(uvm.mesh).render(cams, supersample=2)[0]
+    timings["render_maps_s"] = round(time.perf_counter() - t, 3)
+    m = (maps.mask > 0.5)[..., None]
+    control = np.concatenate([maps.normal * m, maps.position * m], -1).transpose(0, 3, 1, 2)  # (N, 6, R, R)
+    t = time.perf_counter()
+    gen = pipe(prompt, num_views=len(cams), seed=seed, num_inference_steps=steps, guidance_scale=guidance,
+               schedule=schedule, control=torch.from_numpy(control).float()[None])
+    timings["generate_s"] = round(time.perf_counter() - t, 3)
+    views = ((gen.views[0].clamp(-1, 1) + 1) / 2).permute(0, 2, 3, 1).numpy()  # (N, R, R, 3)
+    # keep the object's pixels only: background colours must not reach the texture
+    tex, measures = texture_from_views(uvm, views, cams, opts, timings)
+
+    t = time.perf_counter()
+    rerender, rmask = render_textured(uvm, tex, cams)
+    measures["view_psnr"] = psnr(views, rerender, rmask * (maps.mask > 0.99))
+    preview_cams = [orbit_camera(az, el, 2.6, max(res, 128)) for az, el in ((45, 30), (135, 10), (225, 30), (315, -10))]
+    previews, _ = render_textured(uvm, tex, preview_cams)
+    timings["preview_s"] = round(time.perf_counter() - t, 3)
+
+    tmp = Path(tempfile.mkdtemp(dir=out_dir, prefix=".texture-"))
+    try:
+        mesh = textured_mesh(uvm, tex)
+        Image.fromarray((tex * 255).round().astype(np.uint8)).save(tmp / f"{stem}_texture.png")
+        if opts.format == "glb":
+            mesh.export(tmp / f"{stem}.glb")
+        else:
+            _export_obj(mesh, tmp, stem)
+        from .grid import tile
+
+        Image.fromarray((tile(views, channels_last=True) * 255).round().astype(np.uint8)).save(tmp / f"{stem}_views.png")
+        Image.fromarray((tile(previews, channels_last=True) * 255).round().astype(np.uint8)).save(tmp / f"{stem}_previews.png")
+        report = {"mesh": str(getattr(mesh_path, "source", mesh_path)), "prompt": prompt, "seed": seed, "steps": steps, "guidance": guidance,
+                  "schedule": gen.settings[0]["schedule"], "checkpoint": pipe.checkpoint, "views": len(cams),
+                  "texture_size": opts.texture_size, "unwrapped_with_xatlas": uvm.unwrapped, "faces": int(len(uvm.mesh.faces)),
+                  **measures, "timings_s": timings}
+        (tmp / f"{stem}_texture.json").write_text(json.dumps(report, indent=2))
+        written = []
+        for f in sorted(tmp.iterdir()):
+            dest = out_dir / f.name
+            f.replace(dest)
+            written.append(str(dest))
+        report["written"] = written
+        return report
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _export_obj(mesh: trimesh.Trimesh, folder: Path, stem: str) -> None:
+    from trimesh.exchange.obj import export_obj
+
+    text, files = export_obj(mesh, include_texture=True, return_texture=True, mtl_name=f"{stem}.mtl")
+    (folder / f"{stem}.obj").write_text(text)
+    for name, data in files.items():
+        (folder / name).write_bytes(data)

@@ -1,0 +1,128 @@
+"""Texturing: back-projection recovers a known texture; end to end on a cube and a sphere; GLB/OBJ; bad input."""
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import torch
+import trimesh
+
+from realiz3d.camera import orbit_camera, orbit_cameras
+from realiz3d.texture import (TextureOptions, fill_and_dilate, prepare_mesh, rasterize_uv, render_textured,
+                              texture_from_views)
+
+
+@pytest.fixture(scope="module")
+def sphere_path(tmp_path_factory):
+    p = tmp_path_factory.mktemp("m") / "sphere.ply"
+    trimesh.creation.icosphere(subdivisions=3).export(p)
+    return p
+
+
+def test_backprojection_recovers_a_known_texture(sphere_path):
+    uvm = prepare_mesh(sphere_path)
+    assert uvm.unwrapped
+    tx = rasterize_uv(uvm, 128)
+    truth = np.clip(tx.points + 0.5, 0, 1)  # colour = position: every texel has a known answer
+    tex_truth = fill_and_dilate(tx, truth, np.ones(len(truth), bool))
+    cams = orbit_cameras(4, elevation=20, resolution=64) + [orbit_camera(0, 89, 2.6, 64), orbit_camera(0, -89, 2.6, 64)]
+    views, _ = render_textured(uvm, tex_truth, cams)
+    tex, measures = texture_from_views(uvm, views, cams, TextureOptions(texture_size=128))
+    assert measures["texel_coverage"] > 0.95
+    err = np.abs(tex[tx.rows, tx.cols] - truth).mean()
+    assert err < 0.02, err
+    # with only the front view, the back of the sphere is unseen and gets filled, not left black
+    tex1, m1 = texture_from_views(uvm, views[:1], cams[:1], TextureOptions(texture_size=128))
+    assert 0.2 < m1["texel_coverage"] < 0.6
+    assert tex1[tx.rows, tx.cols].min() > 0 or (tex1[tx.rows, tx.cols].sum(1) > 0).all()
+
+
+def test_existing_uvs_are_kept(tmp_path):
+    box = trimesh.creation.box()
+    uv = np.random.default_rng(0).random((len(box.vertices), 2))
+    box.visual = trimesh.visual.TextureVisuals(uv=uv)
+    p = tmp_path / "box.obj"
+    box.export(p)
+    uvm = prepare_mesh(p)
+    assert not uvm.unwrapped
+
+
+@pytest.fixture(scope="module")
+def tiny_texturing_checkpoint(tmp_path_factory):
+    from realiz3d.models import ModelConfig, Realiz3DTransformer
+    from realiz3d.models.builtin import build_builtin_backbone
+
+    path = tmp_path_factory.mktemp("tex") / "ckpt"
+    m = Realiz3DTransformer(build_builtin_backbone("tiny"), ModelConfig(control="texturing"))
+    m.config.extra.update(objective="flow", resolution=16)
+    m.save_pretrained(path)
+    return path
+
+
+def cli(*args):
+    return subprocess.run([sys.executable, "-m", "realiz3d.cli", *map(str, args)], capture_output=True, text=True, timeout=300)
+
+
+@pytest.mark.parametrize("shape", ["cube", "sphere"])
+def test_texture_end_to_end_with_tiny_model(tmp_path, tiny_texturing_checkpoint, shape):
+    mesh = trimesh.creation.box(extents=[2, 1, 1]) if shape == "cube" else trimesh.creation.icosphere(subdivisions=3)
+    mesh.apply_translation([50, -20, 10])  # off-centre
+    src = tmp_path / f"{shape}.glb"
+    mesh.export(src)
+    out = tmp_path / "out" / f"{shape}.glb"
+    r = cli("texture", src, "--prompt", "a brick box", "--out", out, "--checkpoint", tiny_texturing_checkpoint,
+            "--steps", 2, "--texture-size", 64, "--top-bottom")
+    assert r.returncode == 0, r.stderr
+    rep = json.loads((out.parent / f"{shape}_texture.json").read_text())
+    assert rep["views"] == 6 and 0 < rep["texel_coverage"] <= 1 and np.isfinite(rep["view_psnr"])
+    assert set(rep["timings_s"]) >= {"render_maps_s", "generate_s", "backproject_s", "fill_s"}
+    loaded = trimesh.load(out, force="mesh")
+    assert loaded.visual.uv is not None and len(loaded.visual.uv) == len(loaded.vertices)
+    img = loaded.visual.material.baseColorTexture
+    assert img is not None and img.size == (64, 64)
+    # back in the original coordinates
+    np.testing.assert_allclose(loaded.bounds, mesh.bounds, atol=1e-4)
+    for suffix in ("_texture.png", "_views.png", "_previews.png"):
+        assert (out.parent / f"{shape}{suffix}").is_file()
+    assert not [p for p in out.parent.iterdir() if p.name.startswith(".texture-")]
+
+
+def test_obj_format(tmp_path, tiny_texturing_checkpoint, sphere_path):
+    r = cli("texture", sphere_path, "--prompt", "a marble ball", "--out", tmp_path / "ball.obj", "--format", "obj",
+            "--checkpoint", tiny_texturing_checkpoint, "--steps", 1, "--texture-size", 32)
+    assert r.returncode == 0, r.stderr
+    names = {p.name for p in tmp_path.iterdir()}
+    assert {"ball.obj", "ball.mtl"} <= names
+    assert trimesh.load(tmp_path / "ball.obj", force="mesh").visual.uv is not None
+
+
+def _bad(tmp_path):
+    (tmp_path / "notmesh.obj").write_text("hello world\n")
+    (tmp_path / "empty.ply").write_bytes(b"")
+    (tmp_path / "nan.obj").write_text("v 0 0 0\nv 1 0 0\nv nan 1 0\nf 1 2 3\n")
+    (tmp_path / "cloud.ply").write_text("ply\nformat ascii 1.0\nelement vertex 3\nproperty float x\nproperty float y\n"
+                                        "property float z\nend_header\n0 0 0\n1 0 0\n0 1 0\n")
+    return tmp_path
+
+
+@pytest.mark.parametrize("case", ["notmesh.obj", "empty.ply", "nan.obj", "cloud.ply", "unwritable", "empty-prompt"])
+def test_bad_inputs(tmp_path, tiny_texturing_checkpoint, sphere_path, case):
+    _bad(tmp_path)
+    mesh, prompt, out = sphere_path, "a brick ball", tmp_path / "o" / "x.glb"
+    if case.endswith((".obj", ".ply")):
+        mesh = tmp_path / case
+    elif case == "unwritable":
+        blocker = tmp_path / "file"
+        blocker.write_text("x")
+        out = blocker / "x.glb"  # a file stands where the folder should be
+    else:
+        prompt = "  "
+    r = cli("texture", mesh, "--prompt", prompt, "--out", out, "--checkpoint", tiny_texturing_checkpoint, "--steps", 1,
+            "--texture-size", 32)
+    assert r.returncode != 0 and "Traceback" not in r.stderr
+    err = r.stderr.strip()
+    assert err.startswith("error:") and len(err.splitlines()) == 1, err
+    assert not out.exists()
+    if case.endswith((".obj", ".ply")):
+        assert case in err
