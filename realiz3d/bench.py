@@ -318,7 +318,7 @@ def bench_texture(resolution: int = 512, texture_size: int = 1024, views: int = 
     fake_views = rng.random((views, resolution, resolution, 3))  # stand-in for generated views
     timings: dict = {}
     opts = TextureOptions(texture_size=texture_size, depth_resolution=resolution)
-    _, measures = texture_from_views(uvm, fake_views, cams, opts, timings)
+    _, measures = texture_from_views(uvm, fake_views, cams, opts, timings, depth=maps.depth)  # reuse the control render's depth
     total = render_s + timings["backproject_s"] + timings["fill_s"]
     return {"benchmark": "texture", "faces": len(uvm.mesh.faces), "views": views, "resolution": resolution,
             "texture_size": texture_size, "unwrap_s (xatlas, not in total)": round(unwrap, 3),

@@ -212,12 +212,14 @@ def view_cameras(opts: TextureOptions, resolution: int) -> list[Camera]:
 
 
 def texture_from_views(uvm: UVMesh, views: np.ndarray, cameras: list[Camera], opts: TextureOptions,
-                       timings: dict | None = None) -> tuple[np.ndarray, dict]:
-    """Back-project views (N, R, R, 3) in [0, 1] into a texture; returns texture and measures."""
+                       timings: dict | None = None, depth: np.ndarray | None = None) -> tuple[np.ndarray, dict]:
+    """Back-project views (N, R, R, 3) in [0, 1] into a texture; returns texture and measures.
+    depth: (N, D, D) depth maps of the cameras for visibility (rendered when not given)."""
     timings = timings if timings is not None else {}
     t = time.perf_counter()
-    dcams = [Camera(c.c2w, opts.depth_resolution, c.fov_deg, c.ortho_scale) for c in cameras]
-    depth = Renderer(uvm.mesh, smooth=False).render(dcams)[0].depth
+    if depth is None:
+        dcams = [Camera(c.c2w, opts.depth_resolution, c.fov_deg, c.ortho_scale) for c in cameras]
+        depth = Renderer(uvm.mesh, smooth=False).render(dcams)[0].depth
     texels = rasterize_uv(uvm, opts.texture_size)
     colors, wsum = backproject(texels, views, cameras, depth, opts.min_cos)
     timings["backproject_s"] = round(time.perf_counter() - t, 3)
