@@ -178,6 +178,102 @@ def texture(
     typer.echo(json.dumps({k: report[k] for k in ("texel_coverage", "view_psnr", "timings_s", "written")}))
 
 
+@app.command("train-evaluators")
+def train_evaluators_cmd(
+    out: Path = typer.Option(..., "--out", help="folder for the evaluator weights"),
+    images: int = typer.Option(12000, help="renders to train on"),
+    steps: int = typer.Option(1200, help="optimizer steps per network"),
+    workers: int = typer.Option(2, help="parallel render processes"),
+):
+    """Train the built-in world's evaluator networks (realism critic, attributes, geometry)."""
+    from .evaluation.evaluators import EvaluatorConfig, train_evaluators
+
+    meta = train_evaluators(out, EvaluatorConfig(images=images, steps=steps), workers=workers)
+    typer.echo(json.dumps(meta["test_scores"]))
+
+
+@app.command()
+def evaluate(
+    checkpoint: Path = typer.Option(..., help="realiz3d checkpoint folder"),
+    task: str = typer.Option(..., help="multiview | texturing"),
+    out: Path = typer.Option(..., "--out", help="output folder (scores.json)"),
+    world: Path = typer.Option(Path("worlds/default"), help="built-in world folder"),
+    split: str = typer.Option("heldout", help="heldout | val"),
+    schedule: str = typer.Option("shifted", help="domain schedule"),
+    steps: int = typer.Option(20, help="denoising steps"),
+    assets: Optional[int] = typer.Option(None, help="evaluate the first N assets only"),
+):
+    """Score one model on the held-out (or validation) assets of the built-in world."""
+    from .experiments import TASKS, evaluate_checkpoint
+
+    if task not in TASKS:
+        raise ValueError(f"--task {task!r}: expected one of {TASKS}")
+    if split not in ("heldout", "val"):
+        raise ValueError(f"--split {split!r}: expected heldout or val")
+    res = evaluate_checkpoint(checkpoint, task, world / split, schedule, assets, steps)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "scores.json").write_text(json.dumps(res, indent=2))
+    typer.echo(json.dumps(res))
+
+
+@app.command("tune-schedule")
+def tune_schedule_cmd(
+    checkpoint: Path = typer.Option(..., help="Realiz3D (stage 2) checkpoint"),
+    task: str = typer.Option(..., help="multiview | texturing"),
+    out: Path = typer.Option(..., "--out", help="output JSON file"),
+    world: Path = typer.Option(Path("worlds/default"), help="built-in world (its val/ split is used)"),
+    steps: int = typer.Option(20, help="denoising steps"),
+):
+    """Tune the shifted schedule (L, s) once on the validation split (never the held-out one)."""
+    from .experiments import tune_schedule
+
+    res = tune_schedule(checkpoint, task, world / "val", steps=steps)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(res, indent=2))
+    typer.echo(json.dumps(res["chosen"]))
+
+
+@app.command()
+def reproduce(
+    out: Path = typer.Option(..., "--out", help="output folder (results.json, results.md, report.html)"),
+    world: Path = typer.Option(Path("worlds/default"), help="built-in world folder (built if missing)"),
+    quick: bool = typer.Option(False, "--quick", help="the 20-minute version"),
+    seeds: int = typer.Option(1, help="seeds per method"),
+    steps: Optional[int] = typer.Option(None, help="fine-tuning steps per method (override)"),
+):
+    """The paper's Table 1 and ablations on the built-in world: train, evaluate, report."""
+    from .experiments import Plan, reproduce as run
+
+    _ensure_world(world)
+    kw = {"seeds": seeds, **({"steps": steps} if steps else {})}
+    plan = Plan.preset("quick" if quick else "default", str(world.resolve()), str(out.resolve()), **kw)
+    summary = run(plan)
+    typer.echo((out / "results.md").read_text())
+    typer.echo(f"report: {out / 'report.html'} ({summary['seconds']} s)")
+
+
+@app.command()
+def demo(
+    out: Path = typer.Option(Path("demo"), "--out", help="output folder (report.html)"),
+    world: Path = typer.Option(Path("worlds/default"), help="built-in world folder (built if missing)"),
+):
+    """The main job: stage 1 + stage 2 on the built-in world, text-to-multiview, texturing,
+    a comparison with the naive baseline, all in out/report.html."""
+    from .experiments import run_demo
+
+    _ensure_world(world)
+    summary = run_demo(world.resolve(), out.resolve())
+    typer.echo(f"report: {out / 'report.html'} ({summary['seconds']} s)")
+
+
+def _ensure_world(world: Path) -> None:
+    if not (world / "world.json").is_file():
+        from .world.build import WorldConfig, build_world
+
+        typer.echo(f"building the built-in world in {world} ...", err=True)
+        build_world(world, WorldConfig())
+
+
 def _prompts(prompt, prompts_file) -> list[str]:
     if prompts_file is not None:
         if not prompts_file.is_file():

@@ -49,6 +49,13 @@ class Realiz3DPipeline:
         return cls(model, objective=model.config.extra.get("objective", "flow"), checkpoint=str(path))
 
     @property
+    def trained_views(self) -> int:
+        """Views per sample the model was fine-tuned on (1: a text-to-image model, whose
+        views are generated as independent images in single-image mode)."""
+        extra = self.model.config.extra
+        return int(extra.get("views", 4 if self.model.config.control != "none" else 1))
+
+    @property
     def resolution(self) -> int:
         return int(self.model.config.extra.get("resolution") or self.model.backbone.config.sample_size)
 
@@ -93,7 +100,7 @@ class Realiz3DPipeline:
         x = sample(self.model, self.objective.scheduler(), self.text_encoder.encode(prompts, dev),
                    self.text_encoder.encode(negs, dev) if guidance_scale != 1.0 else None,
                    (num_views, 3, r, r), seeds, num_inference_steps, guidance_scale, control, sched,
-                   multiview=num_views > 1, callback=callback_on_step_end)
+                   multiview=num_views > 1 and self.trained_views > 1, callback=callback_on_step_end)
         x = x.clamp(-1, 1)
         from PIL import Image
 

@@ -111,10 +111,10 @@ def test_batches_follow_the_stage(tmp_path, tiny_world):
     assert torch.equal(s2.batch(3, nb).noise, s2.batch(3, nb).noise)
 
 
-ALL_CONFIGS = sorted(p for p in (REPO / "configs" / "world").rglob("*.yaml") if p.name != "common.yaml")
+ALL_CONFIGS = sorted(p for p in (REPO / "realiz3d" / "configs" / "world").rglob("*.yaml") if p.name != "common.yaml")
 
 
-@pytest.mark.parametrize("path", ALL_CONFIGS, ids=lambda p: str(p.relative_to(REPO / "configs")))
+@pytest.mark.parametrize("path", ALL_CONFIGS, ids=lambda p: str(p.relative_to(REPO / "realiz3d" / "configs")))
 def test_every_shipped_config_runs_two_steps_on_tiny(tmp_path, tiny_world, path):
     cfg = load_config(path, [f"out={tmp_path / 'run'}", "model.init=scratch", "model.preset=tiny", f"data.world={tiny_world}",
                              "train.steps=2", "train.batch_size=4", "train.checkpoint_every=1", "train.validate_every=0"])

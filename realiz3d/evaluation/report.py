@@ -1,0 +1,139 @@
+"""A self-contained HTML report: metric tables, image grids of the same prompts across
+methods, the realism-control dial and the loss curves (inline SVG, no plotting library)."""
+from __future__ import annotations
+
+import base64
+import html
+import io
+import json
+from pathlib import Path
+
+import torch
+
+from ..experiments import METRIC_ORDER
+
+
+def _png_b64(img) -> str:
+    buf = io.BytesIO()
+    img.save(buf, format="PNG")
+    return base64.b64encode(buf.getvalue()).decode()
+
+
+def _grid_img(views: torch.Tensor, n_assets: int = 6):
+    from ..visual import grid_rows
+
+    return grid_rows(views[:n_assets], labels=None, scale=3)
+
+
+def _svg_scatter(points: list[dict], xkey: str, ykey: str, width=420, height=300, title="") -> str:
+    pts = [p for p in points if p.get(xkey) is not None and p.get(ykey) is not None]
+    if not pts:
+        return ""
+    xs, ys = [p[xkey] for p in pts], [p[ykey] for p in pts]
+    x0, x1 = min(xs), max(xs)
+    y0, y1 = min(ys), max(ys)
+    px = lambda x: 50 + (x - x0) / ((x1 - x0) or 1) * (width - 80)  # noqa: E731
+    py = lambda y: height - 40 - (y - y0) / ((y1 - y0) or 1) * (height - 70)  # noqa: E731
+    out = [f'<svg width="{width}" height="{height}" xmlns="http://www.w3.org/2000/svg" style="background:#fff;border:1px solid #ddd">',
+           f'<text x="{width / 2}" y="16" text-anchor="middle" font-size="13">{html.escape(title)}</text>',
+           f'<text x="{width / 2}" y="{height - 6}" text-anchor="middle" font-size="11">{xkey}</text>',
+           f'<text x="12" y="{height / 2}" font-size="11" transform="rotate(-90 12 {height / 2})">{ykey}</text>',
+           f'<text x="50" y="{height - 24}" font-size="9">{x0:.2f}</text><text x="{width - 40}" y="{height - 24}" font-size="9">{x1:.2f}</text>',
+           f'<text x="20" y="{height - 40}" font-size="9">{y0:.2f}</text><text x="20" y="34" font-size="9">{y1:.2f}</text>']
+    for p in pts:
+        color = p.get("color", "#2563eb")
+        out.append(f'<circle cx="{px(p[xkey]):.1f}" cy="{py(p[ykey]):.1f}" r="5" fill="{color}" opacity="0.8"/>')
+        if p.get("label"):
+            out.append(f'<text x="{px(p[xkey]) + 7:.1f}" y="{py(p[ykey]) + 4:.1f}" font-size="10">{html.escape(p["label"])}</text>')
+    out.append("</svg>")
+    return "".join(out)
+
+
+def _svg_curves(curves: dict[str, list[tuple[int, float]]], width=420, height=260, title="training loss") -> str:
+    curves = {k: v for k, v in curves.items() if len(v) > 1}
+    if not curves:
+        return ""
+    xs = [x for v in curves.values() for x, _ in v]
+    ys = [y for v in curves.values() for _, y in v]
+    x0, x1, y0, y1 = min(xs), max(xs), min(ys), max(ys)
+    px = lambda x: 50 + (x - x0) / ((x1 - x0) or 1) * (width - 160)  # noqa: E731
+    py = lambda y: height - 30 - (y - y0) / ((y1 - y0) or 1) * (height - 60)  # noqa: E731
+    colors = ["#2563eb", "#dc2626", "#16a34a", "#9333ea", "#ea580c", "#0891b2", "#4b5563", "#ca8a04", "#be185d"]
+    out = [f'<svg width="{width}" height="{height}" xmlns="http://www.w3.org/2000/svg" style="background:#fff;border:1px solid #ddd">',
+           f'<text x="{width / 2 - 50}" y="16" text-anchor="middle" font-size="13">{html.escape(title)}</text>',
+           f'<text x="8" y="34" font-size="9">{y1:.3f}</text><text x="8" y="{height - 30}" font-size="9">{y0:.3f}</text>']
+    for i, (name, v) in enumerate(curves.items()):
+        c = colors[i % len(colors)]
+        # smooth with a running mean so trends are visible
+        k = max(1, len(v) // 30)
+        sm = [(v[j][0], sum(y for _, y in v[max(0, j - k):j + 1]) / len(v[max(0, j - k):j + 1])) for j in range(len(v))]
+        pts = " ".join(f"{px(x):.1f},{py(y):.1f}" for x, y in sm)
+        out.append(f'<polyline points="{pts}" fill="none" stroke="{c}" stroke-width="1.5"/>')
+        out.append(f'<text x="{width - 100}" y="{30 + 14 * i}" font-size="10" fill="{c}">{html.escape(name)}</text>')
+    out.append("</svg>")
+    return "".join(out)
+
+
+def loss_curves(runs_dir: Path) -> dict[str, list[tuple[int, float]]]:
+    curves = {}
+    for f in sorted(Path(runs_dir).rglob("metrics.jsonl")):
+        name = "/".join(f.parent.relative_to(runs_dir).parts[-2:])
+        pts = []
+        for line in f.read_text().splitlines():
+            r = json.loads(line)
+            pts.append((r["step"], r["loss"]))
+        curves[name] = pts
+    return curves
+
+
+def write_report(path: Path, summary: dict, views: dict, runs_dir: Path, extra_images: list | None = None) -> None:
+    table = summary["table"]
+    parts = ["<!doctype html><html><head><meta charset='utf-8'><title>realiz3d report</title>",
+             "<style>body{font-family:system-ui,sans-serif;max-width:1100px;margin:24px auto;color:#111}"
+             "table{border-collapse:collapse;margin:8px 0 20px}td,th{border:1px solid #ccc;padding:4px 8px;font-size:13px;text-align:right}"
+             "th{background:#f3f4f6}td:first-child{text-align:left}img{image-rendering:pixelated;border:1px solid #ddd}"
+             ".row{display:flex;gap:16px;flex-wrap:wrap}</style></head><body>",
+             "<h1>realiz3d on the built-in world</h1>",
+             f"<p>Plan: <code>{html.escape(json.dumps(summary['plan']))}</code></p>"]
+    for task, methods in table.items():
+        keys = [k for k in METRIC_ORDER if any(k in row for row in methods.values())]
+        parts.append(f"<h2>{task}</h2><table><tr><th>method</th>" + "".join(f"<th>{k}</th>" for k in keys) + "</tr>")
+        for m, row in methods.items():
+            cells = "".join(
+                "<td>-</td>" if not row.get(k) or row[k]["mean"] is None else
+                f"<td>{row[k]['mean']:.3f}" + (f" ± {row[k]['std']:.3f}" if row[k]["n"] > 1 else "") + "</td>"
+                for k in keys)
+            parts.append(f"<tr><td>{html.escape(m)}</td>{cells}</tr>")
+        parts.append("</table>")
+        imgs = [(m, v) for (t, m), v in views.items() if t == task]
+        if imgs:
+            parts.append("<h3>Same held-out captions and controls, same seeds, across methods</h3><div class='row'>")
+            for m, v in imgs:
+                parts.append(f"<figure><figcaption>{html.escape(m)}</figcaption><img src='data:image/png;base64,{_png_b64(_grid_img(v))}'/></figure>")
+            parts.append("</div>")
+        dial = summary.get("dial", {}).get(task)
+        if dial:
+            pts = [{**d, "label": f"L{d['L']} s{d['s']}"} for d in dial]
+            key = "view_accuracy" if task == "multiview" else "mask_iou"
+            for m, color in (("base", "#4b5563"), ("naive", "#dc2626"), ("mixed", "#ea580c")):
+                row = methods.get(m, {})
+                if row.get("realism") and row.get(key) and row[key]["mean"] is not None:
+                    pts.append({"realism": row["realism"]["mean"], "control": row[key]["mean"], "label": m, "color": color})
+            parts.append("<h3>Realism-control dial (inference-time domain shifting)</h3>")
+            parts.append(_svg_scatter(pts, "control", "realism", title=f"{task}: realism vs {key}"))
+    if extra_images:
+        from PIL import Image
+
+        parts.append("<h2>Samples</h2><div class='row'>")
+        for caption, p in extra_images:
+            with Image.open(p) as im:
+                im = im.convert("RGB")
+                if im.width < 256:
+                    im = im.resize((im.width * 4, im.height * 4), Image.NEAREST)
+                parts.append(f"<figure><figcaption>{html.escape(caption)}</figcaption><img src='data:image/png;base64,{_png_b64(im)}'/></figure>")
+        parts.append("</div>")
+    curves = loss_curves(runs_dir) if runs_dir and Path(runs_dir).is_dir() else {}
+    if curves:
+        parts.append("<h2>Training loss</h2>" + _svg_curves(curves))
+    parts.append("</body></html>")
+    path.write_text("\n".join(parts))

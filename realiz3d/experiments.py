@@ -1,0 +1,348 @@
+"""The paper's experiment on the built-in world: `realiz3d reproduce`, `realiz3d demo`,
+`realiz3d evaluate` and `realiz3d tune-schedule`.
+
+Every method starts from the shipped base model and gets the same data and the same
+number of steps; Realiz3D's stage 1 is counted separately (it trains only 0.3% of the
+weights). Each (method, task, seed) is evaluated on the held-out assets; results go to
+results.json, results.md (mean and spread over seeds) and report.html.
+"""
+from __future__ import annotations
+
+import json
+import statistics
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import torch
+
+from .models.builtin import BASE_MODEL_DIR
+
+CONFIG_DIR = Path(__file__).resolve().parent / "configs" / "world"
+TASKS = ("multiview", "texturing")
+CONTROL = {"multiview": "camera", "texturing": "texturing"}
+BASELINES = ("naive", "mixed", "switcher")
+ABLATIONS = ("ablation_no_real", "ablation_no_layer_aware", "ablation_no_reassign", "ablation_no_stage1")
+
+
+@dataclass
+class Plan:
+    world: str
+    out: str
+    tasks: tuple[str, ...] = TASKS
+    methods: tuple[str, ...] = ("naive", "mixed", "switcher", "realiz3d") + ABLATIONS
+    seeds: int = 1
+    stage1_steps: int = 300
+    steps: int = 400
+    batch_size: int = 32
+    eval_steps: int = 20
+    eval_guidance: float = 3.0
+    eval_assets: int = 40
+    dial_blocks: tuple[int, ...] = (0, 2, 4, 6)
+    dial_fractions: tuple[float, ...] = (0.0, 0.3, 0.6, 1.0)
+    init: str = "base"  # "base" (shipped base model) or "scratch" (tiny preset; tests)
+    evaluators: str | None = None  # folder of evaluator weights (default: the shipped ones)
+
+    @classmethod
+    def preset(cls, name: str, world: str, out: str, **kw) -> "Plan":
+        presets = {
+            "default": {},
+            "quick": dict(methods=("naive", "mixed", "realiz3d"), stage1_steps=150, steps=150, eval_assets=20,
+                          dial_blocks=(0, 3, 6), dial_fractions=(0.0, 0.5, 1.0)),
+            "demo": dict(tasks=("texturing", "multiview"), methods=("naive", "realiz3d"), stage1_steps=150, steps=250,
+                         eval_assets=12, dial_blocks=(0, 3), dial_fractions=(0.0, 0.5)),
+            "tiny": dict(methods=("naive", "realiz3d"), stage1_steps=2, steps=2, batch_size=4, eval_steps=2,
+                         eval_assets=4, dial_blocks=(0, 1), dial_fractions=(0.0, 1.0), init="scratch"),
+        }
+        if name not in presets:
+            raise ValueError(f"plan {name!r}: expected one of {sorted(presets)}")
+        return cls(world=world, out=out, **{**presets[name], **kw})
+
+
+def _train_overrides(plan: Plan, out: Path, seed: int, steps: int, extra: list[str]) -> list[str]:
+    return [f"out={out}", f"data.world={plan.world}", f"train.steps={steps}", f"train.batch_size={plan.batch_size}",
+            f"train.seed={seed}", "train.checkpoint_every=0", "train.validate_every=0", *extra]
+
+
+def _init_args(plan: Plan) -> list[str]:
+    """Tiny plans (tests) start from scratch; real plans from the shipped base model."""
+    if plan.init == "scratch":
+        return ["model.init=scratch", "model.preset=tiny"]
+    if not (BASE_MODEL_DIR / "realiz3d_config.json").is_file():
+        raise FileNotFoundError(f"the built-in base model is missing at {BASE_MODEL_DIR}")
+    return [f"model.init={BASE_MODEL_DIR}"]
+
+
+def _has_base(plan: Plan) -> bool:
+    return plan.init == "base" and (BASE_MODEL_DIR / "realiz3d_config.json").is_file()
+
+
+def train_method(plan: Plan, task: str, method: str, seed: int, stage1: Path | None, progress: bool = True) -> Path:
+    from .train import load_config, train
+
+    out = Path(plan.out) / "runs" / f"seed{seed}" / task / method
+    if (out / "final" / "realiz3d_config.json").is_file():
+        return out / "final"  # already trained (reproduce can be re-run after an interruption)
+    name = "stage2" if method == "realiz3d" else method
+    extra = _init_args(plan)
+    if method in ("realiz3d",) + ABLATIONS and method != "ablation_no_stage1":
+        extra.append(f"model.init={stage1}")
+    cfg = load_config(CONFIG_DIR / task / f"{name}.yaml", _train_overrides(plan, out, seed, plan.steps, extra))
+    train(cfg, progress=progress)
+    return out / "final"
+
+
+def train_stage1(plan: Plan, seed: int, progress: bool = True) -> Path:
+    from .train import load_config, train
+
+    out = Path(plan.out) / "runs" / f"seed{seed}" / "stage1"
+    if not (out / "final" / "realiz3d_config.json").is_file():
+        cfg = load_config(CONFIG_DIR / "stage1.yaml", _train_overrides(plan, out, seed, plan.stage1_steps, _init_args(plan)))
+        train(cfg, progress=progress)
+    return out / "final"
+
+
+# -- evaluation ---------------------------------------------------------------------------
+def evaluate_checkpoint(checkpoint: Path, task: str, split_dir: Path, schedule="shifted", n_assets: int | None = None,
+                        steps: int = 20, guidance: float = 3.0, seed: int = 0, evaluators=None, leakage: bool = True,
+                        keep_views: bool = False) -> dict:
+    """Scores of one model on a split (held-out or val) for a task."""
+    from .data import load_synthetic
+    from .evaluation.evaluators import Evaluators
+    from .evaluation.metrics import EvalSettings, generate_for_assets, real_references, score_views
+    from .pipeline import Realiz3DPipeline
+    from .sampling import DomainSchedule
+
+    ev = evaluators or Evaluators()
+    assets = load_synthetic(split_dir, limit=n_assets)
+    pipe = Realiz3DPipeline.from_pretrained(checkpoint)
+    if pipe.model.config.control not in ("none", CONTROL[task]):
+        raise ValueError(f"{checkpoint} takes {pipe.model.config.control!r} control; task {task} needs {CONTROL[task]!r}")
+    sched = schedule if isinstance(schedule, DomainSchedule) else DomainSchedule(schedule)
+    if not pipe.model.has_domain:
+        sched = DomainSchedule("real")
+    st = EvalSettings(steps=steps, guidance=guidance, seed=seed)
+    refs = real_references(assets)
+    views = generate_for_assets(pipe, assets, sched, st)
+    res = {"checkpoint": str(checkpoint), "task": task, "schedule": sched.to_dict(), "assets": len(assets),
+           **score_views(ev, views, assets, task, refs)}
+    if leakage and pipe.model.config.control != "none":
+        null = generate_for_assets(pipe, assets, sched, st, control=None)
+        res["realism_null_control"] = float(score_views(ev, null, assets, "none", None)["realism"])
+        res["leakage"] = res["realism_null_control"] - res["realism"]  # > 0: control makes it look synthetic
+    if keep_views:
+        res["_views"] = views
+    return res
+
+
+def tune_schedule(checkpoint: Path, task: str, val_dir: Path, blocks=(0, 1, 2, 3, 4), fractions=(0.0, 0.2, 0.4, 0.6),
+                  steps: int = 20, n_assets: int | None = None, realism_keep: float = 0.95) -> dict:
+    """Sweep (L, s) on the validation split; pick the setting with the best control score
+    whose realism stays within `realism_keep` of the all-real schedule's."""
+    from .evaluation.evaluators import Evaluators
+    from .sampling import DomainSchedule
+
+    ev = Evaluators()
+    control_key = "view_accuracy" if task == "multiview" else "mask_iou"
+    rows = []
+    for L in blocks:
+        for s in fractions:
+            if (L == 0 or s == 0) and rows and any(r["L"] == 0 or r["s"] == 0 for r in rows):
+                continue  # every (0, s) and (L, 0) is the all-real schedule: score it once
+            sched = DomainSchedule("shifted", blocks=L, fraction=s)
+            r = evaluate_checkpoint(checkpoint, task, val_dir, sched, n_assets, steps, evaluators=ev, leakage=False)
+            rows.append({"L": L, "s": s, "realism": r["realism"], "control": r.get(control_key, float("nan")),
+                         "fd_real": r.get("fd_real")})
+    base = next(r for r in rows if r["L"] == 0 or r["s"] == 0)
+    ok = [r for r in rows if r["realism"] >= realism_keep * base["realism"]]
+    best = max(ok, key=lambda r: (r["control"], r["realism"]))
+    return {"checkpoint": str(checkpoint), "task": task, "split": str(val_dir), "control_metric": control_key,
+            "realism_keep": realism_keep, "sweep": rows, "chosen": {"blocks": best["L"], "fraction": best["s"]}}
+
+
+def _summ(values: list[float]) -> dict:
+    vals = [v for v in values if v is not None and v == v]
+    if not vals:
+        return {"mean": None, "std": None, "n": 0}
+    return {"mean": statistics.fmean(vals), "std": statistics.pstdev(vals) if len(vals) > 1 else 0.0, "n": len(vals)}
+
+
+METRIC_ORDER = ["realism", "fd_real", "realism_null_control", "leakage", "view_accuracy", "mask_iou", "normal_agreement",
+                "cross_view_color", "material_accuracy", "kind_accuracy"]
+
+
+def reproduce(plan: Plan, progress: bool = True) -> dict:
+    from .evaluation.evaluators import Evaluators
+    from .sampling import DomainSchedule
+
+    out = Path(plan.out)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "plan.json").write_text(json.dumps(asdict(plan), indent=2))
+    ev = Evaluators(plan.evaluators)
+    held = Path(plan.world) / "heldout"
+    t0 = time.time()
+    results: list[dict] = []
+    views_for_report: dict = {}
+    rf = out / "results.jsonl"
+    done = {}
+    if rf.is_file():  # resume after an interruption
+        for line in rf.read_text().splitlines():
+            r = json.loads(line)
+            done[(r["seed"], r["task"], r["method"], r["schedule"]["kind"])] = r
+    log = open(rf, "a")
+
+    def record(seed, task, method, ckpt, schedule, keep=False):
+        key = (seed, task, method, schedule.kind if hasattr(schedule, "kind") else schedule)
+        if key in done and not keep:
+            results.append(done[key])
+            return done[key]
+        r = evaluate_checkpoint(ckpt, task, held, schedule, plan.eval_assets, plan.eval_steps, plan.eval_guidance,
+                                evaluators=ev, keep_views=keep)
+        v = r.pop("_views", None)
+        if v is not None:
+            views_for_report[(task, method)] = v
+        r.update(seed=seed, method=method)
+        if key not in done:
+            log.write(json.dumps(r) + "\n")
+            log.flush()
+        results.append(r)
+        return r
+
+    for seed in range(plan.seeds):
+        stage1 = train_stage1(plan, seed, progress) if any(m in plan.methods for m in ("realiz3d",) + ABLATIONS) else None
+        for task in plan.tasks:
+            if _has_base(plan):
+                record(seed, task, "base", BASE_MODEL_DIR, DomainSchedule("real"), keep=seed == 0)
+            for method in plan.methods:
+                ckpt = train_method(plan, task, method, seed, stage1, progress)
+                if method == "realiz3d":
+                    record(seed, task, "realiz3d (real mode)", ckpt, DomainSchedule("real"))
+                    record(seed, task, "realiz3d", ckpt, DomainSchedule("shifted"), keep=seed == 0)
+                    record(seed, task, "realiz3d (synthetic mode)", ckpt, DomainSchedule("synthetic"))
+                else:
+                    record(seed, task, method, ckpt, DomainSchedule("shifted"), keep=seed == 0 and method == "naive")
+    log.close()
+    table = aggregate(results)
+    dial = {}
+    if "realiz3d" in plan.methods:
+        for task in plan.tasks:
+            ckpt = Path(plan.out) / "runs" / "seed0" / task / "realiz3d" / "final"
+            dial[task] = realism_control_dial(ckpt, task, held, plan, ev)
+    summary = {"plan": asdict(plan), "results": results, "table": table, "dial": dial, "seconds": round(time.time() - t0, 1)}
+    (out / "results.json").write_text(json.dumps(summary, indent=2, default=str))
+    (out / "results.md").write_text(markdown_table(table))
+    from .evaluation.report import write_report
+
+    write_report(out / "report.html", summary, views_for_report, Path(plan.out) / "runs")
+    return summary
+
+
+def realism_control_dial(ckpt: Path, task: str, split: Path, plan: Plan, ev) -> list[dict]:
+    from .sampling import DomainSchedule
+
+    key = "view_accuracy" if task == "multiview" else "mask_iou"
+    rows = []
+    for L in plan.dial_blocks:
+        for s in plan.dial_fractions:
+            r = evaluate_checkpoint(ckpt, task, split, DomainSchedule("shifted", blocks=L, fraction=s), plan.eval_assets,
+                                    plan.eval_steps, plan.eval_guidance, evaluators=ev, leakage=False)
+            rows.append({"L": L, "s": s, "realism": r["realism"], "control": r.get(key)})
+    return rows
+
+
+def aggregate(results: list[dict]) -> dict:
+    table: dict = {}
+    for r in results:
+        row = table.setdefault(r["task"], {}).setdefault(r["method"], {})
+        for k in METRIC_ORDER:
+            if k in r:
+                row.setdefault(k, []).append(r[k])
+    return {t: {m: {k: _summ(v) for k, v in row.items()} for m, row in methods.items()} for t, methods in table.items()}
+
+
+def markdown_table(table: dict) -> str:
+    lines = []
+    for task, methods in table.items():
+        keys = [k for k in METRIC_ORDER if any(k in row for row in methods.values())]
+        lines.append(f"### {task}\n")
+        lines.append("| method | " + " | ".join(keys) + " |")
+        lines.append("|---|" + "---|" * len(keys))
+        for m, row in methods.items():
+            cells = []
+            for k in keys:
+                s = row.get(k)
+                if not s or s["mean"] is None:
+                    cells.append("-")
+                else:
+                    cells.append(f"{s['mean']:.3f}" + (f" ± {s['std']:.3f}" if s["n"] > 1 else ""))
+            lines.append(f"| {m} | " + " | ".join(cells) + " |")
+        lines.append("")
+    return "\n".join(lines)
+
+
+DEMO_PROMPTS = ["a brick mug", "a marble vase", "a grass snowman", "a wood chair"]
+
+
+def run_demo(world: Path, out: Path, plan: Plan | None = None, progress: bool = True) -> dict:
+    """Stage 1 + stage 2 (both tasks) and the naive baseline on a short budget, evaluated
+    on held-out assets; text-to-multiview for a few prompts; texturing of held-out meshes."""
+    from PIL import Image
+
+    from .data import load_synthetic
+    from .evaluation.evaluators import Evaluators
+    from .evaluation.report import write_report
+    from .pipeline import Realiz3DPipeline
+    from .progress import track
+    from .sampling import DomainSchedule
+    from .texture import TextureOptions, run_texture
+
+    t0 = time.time()
+    out.mkdir(parents=True, exist_ok=True)
+    plan = plan or Plan.preset("demo", str(world), str(out), steps=150, batch_size=24, stage1_steps=120)
+    ev = Evaluators(plan.evaluators)
+    held = Path(plan.world) / "heldout"
+    stage1 = train_stage1(plan, 0, progress)
+    results, views = [], {}
+    for task in plan.tasks:
+        for method in plan.methods:
+            ckpt = train_method(plan, task, method, 0, stage1, progress)
+            r = evaluate_checkpoint(ckpt, task, held, "shifted", plan.eval_assets, plan.eval_steps, plan.eval_guidance,
+                                    evaluators=ev, keep_views=True)
+            views[(task, method)] = r.pop("_views")
+            r.update(seed=0, method=method)
+            results.append(r)
+        if _has_base(plan):
+            r = evaluate_checkpoint(BASE_MODEL_DIR, task, held, "real", plan.eval_assets, plan.eval_steps, plan.eval_guidance,
+                                    evaluators=ev, keep_views=True)
+            views[(task, "base")] = r.pop("_views")
+            r.update(seed=0, method="base")
+            results.append(r)
+    # text-to-multiview for a few prompts, with the Realiz3D camera model
+    mv = Realiz3DPipeline.from_pretrained(Path(plan.out) / "runs" / "seed0" / "multiview" / "realiz3d" / "final")
+    gen = mv(DEMO_PROMPTS, num_views=4, seed=0, num_inference_steps=plan.eval_steps, schedule=DomainSchedule("shifted"))
+    (out / "multiview").mkdir(exist_ok=True)
+    for p, img in zip(DEMO_PROMPTS, gen.images):
+        img.resize((img.width * 4, img.height * 4), Image.NEAREST).save(out / "multiview" / f"{p.replace(' ', '_')}.png")
+    views[("text-to-multiview", "realiz3d")] = gen.views
+    # texturing of held-out meshes
+    tex_pipe = Realiz3DPipeline.from_pretrained(Path(plan.out) / "runs" / "seed0" / "texturing" / "realiz3d" / "final")
+    assets = load_synthetic(held, limit=3)
+    tex_reports = []
+    for item, cap in track(list(zip(assets.ids, assets.captions)), "texturing held-out meshes"):
+        rep = run_texture(held / item / "mesh.ply", cap, out / "texturing" / f"{item}.glb", tex_pipe,
+                          TextureOptions(texture_size=256), steps=plan.eval_steps, schedule=DomainSchedule("shifted"))
+        tex_reports.append({k: rep[k] for k in ("mesh", "prompt", "texel_coverage", "view_psnr")})
+    table = aggregate(results)
+    summary = {"plan": asdict(plan), "results": results, "table": table, "texturing": tex_reports,
+               "seconds": round(time.time() - t0, 1)}
+    (out / "results.json").write_text(json.dumps(summary, indent=2, default=str))
+    (out / "results.md").write_text(markdown_table(table))
+    write_report(out / "report.html", summary, views, Path(plan.out) / "runs", extra_images=_demo_images(out))
+    return summary
+
+
+def _demo_images(out: Path) -> list[tuple[str, Path]]:
+    imgs = [(f"text-to-multiview: {p.stem.replace('_', ' ')}", p) for p in sorted((out / "multiview").glob("*.png"))]
+    imgs += [(f"textured held-out mesh: {p.stem.replace('_previews', '')} (new viewpoints)", p)
+             for p in sorted((out / "texturing").glob("*_previews.png"))]
+    return imgs
