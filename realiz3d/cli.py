@@ -182,7 +182,7 @@ def texture(
 def train_evaluators_cmd(
     out: Path = typer.Option(..., "--out", help="folder for the evaluator weights"),
     images: int = typer.Option(12000, help="renders to train on"),
-    steps: int = typer.Option(1200, help="optimizer steps per network"),
+    steps: int = typer.Option(800, help="optimizer steps per network"),
     workers: int = typer.Option(2, help="parallel render processes"),
 ):
     """Train the built-in world's evaluator networks (realism critic, attributes, geometry)."""

@@ -117,8 +117,8 @@ class EvaluatorConfig:
     seed: int = 1234
     resolution: int = 32
     images: int = 12000
-    steps: int = 1200
-    batch_size: int = 128
+    steps: int = 800
+    batch_size: int = 96
     lr: float = 0.002
     width: int = 32
 

@@ -63,3 +63,33 @@ def build_builtin_backbone(name: str = "default", seed: int | None = 0):
         interpolation_scale=1,
         use_additional_conditions=False,
     )
+
+
+def export(src: str | Path, dst: str | Path, half: bool = True) -> None:
+    """Copy a trained built-in model into the package (fp16 weights: half the size; they
+    load back as fp32)."""
+    import shutil
+
+    import torch
+
+    from .model import Realiz3DTransformer
+
+    model = Realiz3DTransformer.from_pretrained(src)
+    if half:
+        model.backbone.to(torch.float16)
+    dst = Path(dst)
+    tmp = dst.with_name(dst.name + ".tmp")
+    if tmp.exists():
+        shutil.rmtree(tmp)
+    model.save_pretrained(tmp)
+    if dst.exists():
+        shutil.rmtree(dst)
+    tmp.replace(dst)
+
+
+if __name__ == "__main__":
+    import sys
+
+    if len(sys.argv) != 4 or sys.argv[1] != "export":
+        sys.exit("usage: python -m realiz3d.models.builtin export SRC_CHECKPOINT DST_FOLDER")
+    export(sys.argv[2], sys.argv[3])

@@ -291,8 +291,8 @@ class Realiz3DTransformer(nn.Module):
         return model
 
 
-def load_backbone(path: str | Path) -> nn.Module:
-    """Load a diffusers transformer from a local folder (no network)."""
+def load_backbone(path: str | Path, dtype: torch.dtype = torch.float32) -> nn.Module:
+    """Load a diffusers transformer from a local folder (no network), in `dtype`."""
     import diffusers
 
     path = Path(path)
@@ -303,4 +303,7 @@ def load_backbone(path: str | Path) -> nn.Module:
     known = {c for f in FAMILIES.values() for c in f.classes}
     if cls_name not in known:
         raise ValueError(f"{path}: backbone class {cls_name!r} is not supported (expected one of {sorted(known)})")
-    return getattr(diffusers, cls_name).from_pretrained(str(path), local_files_only=True)
+    try:
+        return getattr(diffusers, cls_name).from_pretrained(str(path), local_files_only=True, torch_dtype=dtype)
+    except (OSError, ValueError, RuntimeError) as e:
+        raise ValueError(f"{path}: cannot load the backbone weights ({str(e).strip().splitlines()[0][:160]})") from None

@@ -1,0 +1,89 @@
+"""Rows of docs/bad_inputs.md not covered elsewhere: huge images, damaged and wrong checkpoints."""
+import shutil
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from realiz3d.data import DataError, load_image
+from realiz3d.models import ModelConfig, Realiz3DTransformer
+from realiz3d.models.builtin import build_builtin_backbone
+
+
+def cli(*args):
+    return subprocess.run([sys.executable, "-m", "realiz3d.cli", *map(str, args)], capture_output=True, text=True, timeout=300)
+
+
+def one_line_error(r, *words):
+    assert r.returncode != 0 and "Traceback" not in r.stderr, r.stderr
+    err = r.stderr.strip()
+    assert err.startswith("error:") and len(err.splitlines()) == 1, err
+    for w in words:
+        assert w in err, err
+
+
+def test_huge_image_is_refused_before_decoding(tmp_path):
+    p = tmp_path / "huge.png"
+    Image.new("L", (8000, 8000)).save(p)  # 64 megapixels, tiny file
+    with pytest.raises(DataError, match="larger than"):
+        load_image(p, 32)
+
+
+@pytest.fixture(scope="module")
+def ckpt(tmp_path_factory):
+    path = tmp_path_factory.mktemp("c") / "camera"
+    m = Realiz3DTransformer(build_builtin_backbone("tiny"), ModelConfig(control="camera"))
+    m.config.extra.update(objective="flow", resolution=16)
+    m.save_pretrained(path)
+    return path
+
+
+def test_truncated_backbone_weights(tmp_path, ckpt):
+    bad = tmp_path / "bad"
+    shutil.copytree(ckpt, bad)
+    w = bad / "transformer" / "diffusion_pytorch_model.safetensors"
+    w.write_bytes(w.read_bytes()[: w.stat().st_size // 2])
+    one_line_error(cli("generate", "a mug", "--out", tmp_path / "o", "--checkpoint", bad, "--steps", 1))
+    assert not (tmp_path / "o" / "grid.png").exists()
+
+
+def test_truncated_shifters(tmp_path, ckpt):
+    bad = tmp_path / "bad"
+    shutil.copytree(ckpt, bad)
+    w = bad / "domain_shifters.safetensors"
+    w.write_bytes(w.read_bytes()[:64])
+    one_line_error(cli("generate", "a mug", "--out", tmp_path / "o", "--checkpoint", bad, "--steps", 1), "safetensors")
+
+
+def test_wrong_model_for_the_job(tmp_path, ckpt):
+    import trimesh
+
+    mesh = tmp_path / "ball.ply"
+    trimesh.creation.icosphere().export(mesh)
+    # a camera-control (text-to-multiview) checkpoint cannot texture a mesh
+    one_line_error(cli("texture", mesh, "--prompt", "a ball", "--out", tmp_path / "b.glb", "--checkpoint", ckpt,
+                       "--steps", 1), "texturing")
+    # a folder that is not a checkpoint
+    (tmp_path / "nothing").mkdir()
+    one_line_error(cli("generate", "a mug", "--out", tmp_path / "o", "--checkpoint", tmp_path / "nothing"),
+                   "not a realiz3d checkpoint")
+
+
+def test_shifters_onto_a_mismatched_backbone(tmp_path, ckpt):
+    from realiz3d.models import DomainShifters, ShifterConfig
+
+    with pytest.raises(ValueError, match="num_blocks=2, the backbone has 6"):
+        DomainShifters.load(ckpt / "domain_shifters.safetensors", expect=ShifterConfig(num_blocks=6, hidden_size=32))
+    # a realiz3d checkpoint whose config does not match its backbone's input channels
+    other = tmp_path / "other"
+    shutil.copytree(ckpt, other)
+    import json
+
+    cfg = json.loads((other / "realiz3d_config.json").read_text())
+    cfg["control"] = "none"
+    (other / "realiz3d_config.json").write_text(json.dumps(cfg))
+    with pytest.raises(ValueError, match="input channels"):
+        Realiz3DTransformer.from_pretrained(other)
