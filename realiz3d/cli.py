@@ -240,12 +240,30 @@ def reproduce(
     quick: bool = typer.Option(False, "--quick", help="the 20-minute version"),
     seeds: int = typer.Option(1, help="seeds per method"),
     steps: Optional[int] = typer.Option(None, help="fine-tuning steps per method (override)"),
+    stage1_steps: Optional[int] = typer.Option(None, help="stage-1 steps (override)"),
+    methods: Optional[str] = typer.Option(None, help="comma-separated subset, e.g. naive,mixed,realiz3d"),
+    tasks: Optional[str] = typer.Option(None, help="comma-separated subset of multiview,texturing"),
 ):
     """The paper's Table 1 and ablations on the built-in world: train, evaluate, report."""
-    from .experiments import Plan, reproduce as run
+    from .experiments import ABLATIONS, BASELINES, TASKS, Plan, reproduce as run
 
     _ensure_world(world)
-    kw = {"seeds": seeds, **({"steps": steps} if steps else {})}
+    kw: dict = {"seeds": seeds}
+    if steps:
+        kw["steps"] = steps
+    if stage1_steps:
+        kw["stage1_steps"] = stage1_steps
+    if methods:
+        ms = tuple(m.strip() for m in methods.split(",") if m.strip())
+        bad = [m for m in ms if m not in BASELINES + ABLATIONS + ("realiz3d",)]
+        if bad:
+            raise ValueError(f"--methods: unknown {bad[0]!r}; expected some of {BASELINES + ('realiz3d',) + ABLATIONS}")
+        kw["methods"] = ms
+    if tasks:
+        ts = tuple(t.strip() for t in tasks.split(",") if t.strip())
+        if any(t not in TASKS for t in ts):
+            raise ValueError(f"--tasks: expected some of {TASKS}")
+        kw["tasks"] = ts
     plan = Plan.preset("quick" if quick else "default", str(world.resolve()), str(out.resolve()), **kw)
     summary = run(plan)
     typer.echo((out / "results.md").read_text())

@@ -63,3 +63,17 @@ def test_reproduce_tiny_plan_end_to_end(tmp_path, tiny_world, tiny_evaluators):
     # re-running picks up finished runs and scores instead of redoing them
     again = reproduce(plan, progress=False)
     assert [r["realism"] for r in again["results"]] == [r["realism"] for r in summary["results"]]
+
+
+def test_demo_tiny_plan_writes_the_report(tmp_path, tiny_world, tiny_evaluators):
+    from realiz3d.experiments import Plan, run_demo
+
+    out = tmp_path / "demo"
+    plan = Plan.preset("tiny", str(tiny_world), str(out), evaluators=str(tiny_evaluators))
+    summary = run_demo(tiny_world, out, plan, progress=False)
+    html = (out / "report.html").read_text()
+    assert "text-to-multiview" in html and "textured held-out mesh" in html and "<svg" in html
+    assert len(list((out / "texturing").glob("*.glb"))) == 3
+    assert len(list((out / "multiview").glob("*.png"))) == 4
+    assert {r["method"] for r in summary["results"]} >= {"naive", "realiz3d"}
+    assert all(0 < t["texel_coverage"] <= 1 for t in summary["texturing"])
