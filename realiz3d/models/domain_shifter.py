@@ -87,7 +87,10 @@ class DomainShifter(nn.Module):
 
     def __init__(self, hidden_size: int, rank: int, embed_dim: int):
         super().__init__()
-        self.embeddings = nn.Parameter(torch.randn(2, embed_dim) / math.sqrt(embed_dim))  # (2, E): real, synthetic
+        # unit-variance embeddings: with LoRA's init of A, A @ e then has entries of std ~0.6, so
+        # B's updates act on the hidden states at their own scale (a 1/sqrt(E) scaling of e
+        # made the learned bias ~20x smaller and stage 1 barely moved)
+        self.embeddings = nn.Parameter(torch.randn(2, embed_dim))  # (2, E): real, synthetic
         self.down = nn.Parameter(torch.empty(rank, embed_dim))  # A: (r, E)
         self.up = nn.Parameter(torch.zeros(hidden_size, rank))  # B: (D, r), zero => identity at init
         nn.init.kaiming_uniform_(self.down, a=math.sqrt(5))
