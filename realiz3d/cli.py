@@ -241,6 +241,8 @@ def reproduce(
     seeds: int = typer.Option(1, help="seeds per method"),
     steps: Optional[int] = typer.Option(None, help="fine-tuning steps per method (override)"),
     stage1_steps: Optional[int] = typer.Option(None, help="stage-1 steps (override)"),
+    batch_size: Optional[int] = typer.Option(None, help="samples per fine-tuning step (override)"),
+    assets: Optional[int] = typer.Option(None, help="held-out assets to evaluate (override; at most 40)"),
     methods: Optional[str] = typer.Option(None, help="comma-separated subset, e.g. naive,mixed,realiz3d"),
     tasks: Optional[str] = typer.Option(None, help="comma-separated subset of multiview,texturing"),
 ):
@@ -253,6 +255,10 @@ def reproduce(
         kw["steps"] = steps
     if stage1_steps:
         kw["stage1_steps"] = stage1_steps
+    if batch_size:
+        kw["batch_size"] = batch_size
+    if assets:
+        kw["eval_assets"] = assets
     if methods:
         ms = tuple(m.strip() for m in methods.split(",") if m.strip())
         bad = [m for m in ms if m not in BASELINES + ABLATIONS + ("realiz3d",)]
