@@ -61,7 +61,8 @@ class Plan:
 
 def _train_overrides(plan: Plan, out: Path, seed: int, steps: int, extra: list[str]) -> list[str]:
     return [f"out={out}", f"data.world={plan.world}", f"train.steps={steps}", f"train.batch_size={plan.batch_size}",
-            f"train.seed={seed}", "train.checkpoint_every=0", "train.validate_every=0", *extra]
+            f"train.seed={seed}", "train.checkpoint_every=0", "train.validate_every=0",
+            f"train.log_every={max(1, steps // 50)}", *extra]
 
 
 def _init_args(plan: Plan) -> list[str]:

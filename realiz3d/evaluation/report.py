@@ -133,7 +133,8 @@ def write_report(path: Path, summary: dict, views: dict, runs_dir: Path, extra_i
                 parts.append(f"<figure><figcaption>{html.escape(caption)}</figcaption><img src='data:image/png;base64,{_png_b64(im)}'/></figure>")
         parts.append("</div>")
     curves = loss_curves(runs_dir) if runs_dir and Path(runs_dir).is_dir() else {}
-    if curves:
-        parts.append("<h2>Training loss</h2>" + _svg_curves(curves))
+    svg = _svg_curves(curves) if curves else ""
+    if svg:
+        parts.append("<h2>Training loss</h2>" + svg)
     parts.append("</body></html>")
     path.write_text("\n".join(parts))
