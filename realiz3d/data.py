@@ -134,8 +134,9 @@ def load_image(path: Path, resolution: int | None = None) -> np.ndarray:
 
 
 @dataclass
-class SyntheticSet:
-    """A synthetic multiview set in memory. Tensors are uint8, (A, N, C, R, R)."""
+class SyntheticSet(torch.utils.data.Dataset):
+    """A synthetic multiview set in memory (a map-style PyTorch dataset). Tensors are
+    uint8, (A, N, C, R, R); items are dicts of float tensors."""
 
     root: Path
     ids: list[str]
@@ -162,6 +163,11 @@ class SyntheticSet:
     def images(self, idx) -> torch.Tensor:
         """(B, N, 3, R, R) in [-1, 1]."""
         return self.rgb[idx].float() / 127.5 - 1
+
+    def __getitem__(self, i: int) -> dict:
+        idx = torch.tensor([i])
+        return {"views": self.images(idx)[0], "texturing": self.control(idx, "texturing")[0],
+                "camera": self.control(idx, "camera")[0], "mask": self.mask[i].float() / 255, "caption": self.captions[i]}
 
     def control(self, idx, kind: str) -> torch.Tensor:
         """(B, N, 6, R, R) control maps of a kind: 'texturing' = normal + position (0 off-object),
@@ -236,7 +242,9 @@ def load_synthetic(root: str | Path, resolution: int | None = None, limit: int |
 
 
 @dataclass
-class RealSet:
+class RealSet(torch.utils.data.Dataset):
+    """A real image set in memory (a map-style PyTorch dataset)."""
+
     root: Path
     files: list[str]
     captions: list[str]
@@ -253,6 +261,9 @@ class RealSet:
     def images(self, idx) -> torch.Tensor:
         """(B, 1, 3, R, R) in [-1, 1]: one view per sample."""
         return (self.rgb[idx].float() / 127.5 - 1).unsqueeze(1)
+
+    def __getitem__(self, i: int) -> dict:
+        return {"image": self.rgb[i].float() / 127.5 - 1, "caption": self.captions[i]}
 
 
 def load_real(root: str | Path, resolution: int, limit: int | None = None, progress: bool = False) -> RealSet:

@@ -135,3 +135,16 @@ def test_empty_or_missing_sets_fail_clearly(tmp_path):
     (tmp_path / "metadata.jsonl").write_text("not json\n")
     with pytest.raises(DataError, match="not valid JSON"):
         load_real(tmp_path, 16)
+
+
+def test_sets_are_pytorch_datasets(tiny_world):
+    from torch.utils.data import DataLoader
+
+    syn = load_synthetic(tiny_world / "synthetic")
+    item = syn[0]
+    assert item["views"].shape == (4, 3, 16, 16) and item["texturing"].shape == (4, 6, 16, 16)
+    assert item["camera"].shape == (4, 6, 16, 16) and isinstance(item["caption"], str)
+    real = load_real(tiny_world / "real", 16)
+    batch = next(iter(DataLoader(real, batch_size=5)))
+    assert batch["image"].shape == (5, 3, 16, 16) and len(batch["caption"]) == 5
+    assert -1 <= batch["image"].min() and batch["image"].max() <= 1
