@@ -19,6 +19,7 @@ import trimesh
 
 from .camera import orbit_cameras
 from .data import write_jsonl, write_synthetic_item
+from .progress import track
 from .render import MeshError, Renderer, downsample, load_mesh, normalize_mesh
 
 MESH_SUFFIXES = {".obj", ".glb", ".gltf", ".ply", ".stl", ".off"}
@@ -151,19 +152,12 @@ def render_folder(mesh_dir: str | Path, out: str | Path, opts: RenderOptions, ca
     if workers > 1:
         with get_context("fork").Pool(workers) as pool:
             it = pool.imap(_job, jobs, chunksize=1)
-            results = list(_progress(it, "render", len(jobs), progress))
+            results = list(track(it, "render", len(jobs), progress))
     else:
-        results = list(_progress(map(_job, jobs), "render", len(jobs), progress))
+        results = list(track(map(_job, jobs), "render", len(jobs), progress))
     rows = [r for r, _ in results if r is not None]
     skipped = [s for _, s in results if s is not None]
     write_jsonl(out / "metadata.jsonl", rows)
     write_jsonl(out / "skipped.jsonl", skipped)
     return {"rendered": len(rows), "skipped": skipped}
 
-
-def _progress(it, desc, total, enabled):
-    if not enabled:
-        return it
-    from .progress import track
-
-    return track(it, desc, total=total)

@@ -11,8 +11,9 @@ def enabled() -> bool:
     return not os.environ.get("REALIZ3D_NO_PROGRESS")
 
 
-def track(it: Iterable[T], description: str, total: int | None = None) -> Iterable[T]:
-    if not enabled():
+def track(it: Iterable[T], description: str, total: int | None = None, show: bool = True) -> Iterable[T]:
+    """A progress bar over `it`; nothing when show is False or REALIZ3D_NO_PROGRESS is set."""
+    if not show or not enabled():
         return it
     from rich.progress import track as rich_track
 

@@ -107,3 +107,25 @@ def test_face_limit(tmp_path):
     trimesh.creation.icosphere(subdivisions=3).export(path)
     with pytest.raises(MeshError, match="more than the limit"):
         load_mesh(path, max_faces=100)
+
+
+def _grid_mesh(n):
+    """An n x n height-field grid: 2 (n-1)^2 faces."""
+    xs = np.linspace(0, 1, n)
+    x, z = np.meshgrid(xs, xs)
+    v = np.stack([x.ravel(), 0.05 * np.sin(8 * x.ravel()), z.ravel()], 1)
+    i = np.arange(n * n).reshape(n, n)
+    a, b, c, d = i[:-1, :-1].ravel(), i[:-1, 1:].ravel(), i[1:, :-1].ravel(), i[1:, 1:].ravel()
+    f = np.concatenate([np.stack([a, c, b], 1), np.stack([b, c, d], 1)])
+    return trimesh.Trimesh(v, f, process=False)
+
+
+def test_two_million_faces(tmp_path):
+    ok = tmp_path / "2m.ply"
+    _grid_mesh(1001).export(ok)  # exactly 2,000,000 faces: at the limit, accepted
+    mesh = load_mesh(ok)
+    assert len(mesh.faces) == 2_000_000
+    too_big = tmp_path / "2m_plus.ply"
+    _grid_mesh(1002).export(too_big)  # 2,004,002 faces
+    with pytest.raises(MeshError, match="2,004,002 faces, more than the limit of 2,000,000"):
+        load_mesh(too_big)

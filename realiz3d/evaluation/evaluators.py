@@ -27,6 +27,7 @@ from safetensors.torch import load_file, save_file
 from torch import nn
 
 from ..camera import orbit_camera
+from ..progress import track
 from ..render import Renderer
 from ..world.assets import KINDS, MATERIALS, Asset
 from ..world.shading import render_views
@@ -131,9 +132,9 @@ def render_eval_set(cfg: EvaluatorConfig, workers: int = 2, progress: bool = Tru
     if workers > 1:
         with get_context("fork").Pool(workers) as pool:
             it = pool.imap(_render_one, jobs, chunksize=16)
-            rows = list(_track(it, "evaluator renders", len(jobs), progress))
+            rows = list(track(it, "evaluator renders", len(jobs), progress))
     else:
-        rows = [_render_one(j) for j in _track(jobs, "evaluator renders", len(jobs), progress)]
+        rows = [_render_one(j) for j in track(jobs, "evaluator renders", len(jobs), progress)]
     out = {k: torch.from_numpy(np.stack([r[k] for r in rows])) for k in rows[0]}
     return out
 
@@ -159,13 +160,6 @@ def _render_one(args):
         "kind": np.int64(k),
     }
 
-
-def _track(it, desc, total, enabled):
-    if not enabled:
-        return it
-    from ..progress import track
-
-    return track(it, desc, total=total)
 
 
 def _critic_batch(data, idx, g):
@@ -206,11 +200,7 @@ def train_evaluators(out: str | Path, cfg: EvaluatorConfig, workers: int = 2, pr
         opt = torch.optim.AdamW(net.parameters(), lr=cfg.lr, weight_decay=1e-4)
         sched = torch.optim.lr_scheduler.OneCycleLR(opt, cfg.lr, total_steps=cfg.steps, pct_start=0.1)
         g = torch.Generator().manual_seed(cfg.seed + len(name))
-        it = range(cfg.steps)
-        if progress:
-            from ..progress import track
-
-            it = track(it, f"train {name}")
+        it = track(range(cfg.steps), f"train {name}", show=progress)
         net.train()
         for step in it:
             idx = train[torch.randint(0, len(train), (cfg.batch_size,), generator=g)]

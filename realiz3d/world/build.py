@@ -22,6 +22,7 @@ import numpy as np
 
 from ..camera import orbit_camera, orbit_cameras
 from ..data import to_uint8, write_jsonl, write_synthetic_item
+from ..progress import track
 from ..render import Renderer
 from .assets import Asset, sample_assets
 from .shading import render_views
@@ -128,19 +129,12 @@ def build_world(out: str | Path, cfg: WorldConfig, workers: int = 2, progress: b
         if workers > 1:
             with ctx.Pool(workers) as pool:
                 it = pool.imap(_job, jobs, chunksize=8)
-                rows = list(_progress(it, f"world: {folder}", len(jobs), progress))
+                rows = list(track(it, f"world: {folder}", len(jobs), progress))
         else:
-            rows = list(_progress(map(_job, jobs), f"world: {folder}", len(jobs), progress))
+            rows = list(track(map(_job, jobs), f"world: {folder}", len(jobs), progress))
         write_jsonl(d / "metadata.jsonl", rows)
         summary[folder] = len(rows)
     summary["seconds"] = round(time.time() - t0, 1)
     (out / "world.json").write_text(json.dumps({"config": asdict(cfg), "counts": summary}, indent=2))
     return summary
 
-
-def _progress(it, desc, total, enabled):
-    if not enabled:
-        return it
-    from ..progress import track
-
-    return track(it, desc, total=total)
