@@ -208,8 +208,11 @@ def _stage_memory(preset: str) -> dict:
     import sys
 
     code = (
-        "import resource, torch, sys\n"
+        "import torch, sys\n"
         "from realiz3d.bench import _builtin, _text\n"
+        "def status(key):\n"
+        "    for line in open('/proc/self/status'):\n"
+        "        if line.startswith(key): return int(line.split()[1]) / 1024\n"
         "stage = sys.argv[1]\n"
         "m = _builtin(sys.argv[2], control='camera')\n"
         "r = m.backbone.config.sample_size\n"
@@ -218,24 +221,27 @@ def _stage_memory(preset: str) -> dict:
         "for p in params: p.requires_grad_(True)\n"
         "opt = torch.optim.AdamW(params, lr=1e-4)\n"
         "x = torch.randn(32, 1 if stage == 'stage1' else 4, 3, r, r)\n"
-        "base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+        "c = _text(32)\n"
+        "open('/proc/self/clear_refs', 'w').write('5')  # reset the peak (VmHWM) to the current RSS\n"
+        "base = status('VmRSS')\n"
         "for _ in range(3):\n"
-        "    m(x, torch.rand(32) * 1000, _text(32), multiview=stage != 'stage1').square().mean().backward(); opt.step(); opt.zero_grad()\n"
-        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, base / 1024)\n"
+        "    m(x, torch.rand(32) * 1000, c, multiview=stage != 'stage1').square().mean().backward(); opt.step(); opt.zero_grad()\n"
+        "print(status('VmHWM'), base)\n"
     )
     out = {}
     for stage in ("stage1", "stage2"):
         r = subprocess.run([sys.executable, "-c", code, stage, preset], capture_output=True, text=True, timeout=600)
         if r.returncode == 0:
             peak, before = map(float, r.stdout.split())
-            out[stage] = {"peak_rss_mb": round(peak, 1), "rss_before_training_mb": round(before, 1)}
+            out[stage] = {"peak_rss_mb": round(peak, 1), "rss_before_training_mb": round(before, 1),
+                          "training_peak_above_model_mb": round(peak - before, 1)}
         else:
             out[stage] = {"error": r.stderr.strip().splitlines()[-1] if r.stderr.strip() else "failed"}
     return out
 
 
 @benchmark("sample")
-def bench_sample(preset: str = "default", views: int = 4, steps: int = 30, repeats: int = 3) -> dict:
+def bench_sample(preset: str = "default", views: int = 4, steps: int = 30, repeats: int = 10) -> dict:
     """Seconds per 4-view grid at 30 steps (guidance 3, batch 1), and the shifted schedule
     against a fixed domain in the same run."""
     from .objectives import FlowMatching
