@@ -82,7 +82,7 @@ class TrainSection:
     validate_prompts: list[str] = field(default_factory=lambda: ["a brick mug", "a grass lamp", "a marble vase", "a wood chair"])
     max_nonfinite: int = 10  # stop after this many non-finite steps in a row
     mixed_precision: str = "auto"  # auto (bf16 on CUDA, fp32 on CPU) | no | bf16 | fp16
-    gradient_checkpointing: str = "auto"  # auto (on CUDA) | on | off
+    gradient_checkpointing: str | bool = "auto"  # auto (on CUDA) | on | off (YAML reads on/off as booleans)
 
     def __post_init__(self):
         if self.stage not in STAGES:
@@ -104,6 +104,8 @@ class TrainSection:
             raise ConfigError(f"train.ema_decay={self.ema_decay}: expected a number in [0, 1)")
         if self.mixed_precision not in ("auto", "no", "bf16", "fp16"):
             raise ConfigError(f"train.mixed_precision={self.mixed_precision!r}: expected auto, no, bf16 or fp16")
+        if isinstance(self.gradient_checkpointing, bool):
+            self.gradient_checkpointing = "on" if self.gradient_checkpointing else "off"
         if self.gradient_checkpointing not in ("auto", "on", "off"):
             raise ConfigError(f"train.gradient_checkpointing={self.gradient_checkpointing!r}: expected auto, on or off")
 
@@ -325,6 +327,12 @@ def train(cfg: RunConfig, resume: str | None = None, progress: bool = True, stop
     t = cfg.train
     cuda = torch.cuda.is_available()
     mp = t.mixed_precision if t.mixed_precision != "auto" else ("bf16" if cuda else "no")
+    # accelerate keeps its settings in a process-wide singleton; runs in one process (the
+    # reproduce pipeline, tests) may differ in precision, so start each from a clean state
+    # (the process group, if any, is kept)
+    from accelerate.state import AcceleratorState
+
+    AcceleratorState._reset_state(reset_partial_state=False)
     accel = Accelerator(
         cpu=not cuda, mixed_precision=mp,
         kwargs_handlers=[DistributedDataParallelKwargs(find_unused_parameters=True)],

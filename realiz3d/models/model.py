@@ -60,6 +60,58 @@ class _Step:
     freeze_k: torch.Tensor | None = None  # (B*N,)
 
 
+def _own(module: nn.Module, model: "Realiz3DTransformer", index: int) -> None:
+    # object.__setattr__: a plain attribute, not a registered submodule (no cycle)
+    object.__setattr__(module, "_realiz3d_owner", model)
+    object.__setattr__(module, "_realiz3d_index", index)
+
+
+def _block_pre_hook(module, args, kwargs):
+    """Before block i: detach the rows frozen at i (layer-aware training), then add the
+    Domain Shifter bias of each row's domain for block i."""
+    model, i = module._realiz3d_owner, module._realiz3d_index
+    step = model._step
+    frozen = None if step.freeze_k is None else (step.freeze_k == i)
+    do_freeze = i > 0 and frozen is not None and bool(frozen.any())
+    if not do_freeze and model.shifters is None:
+        return None
+    sig = module.__dict__.get("_realiz3d_sig")
+    if sig is None:
+        sig = inspect.signature(module.forward)
+        object.__setattr__(module, "_realiz3d_sig", sig)
+    bound = sig.bind(*args, **kwargs)
+    a = bound.arguments
+    if do_freeze:
+        for name in model._stream_args():
+            if a.get(name) is not None:
+                a[name] = _detach_rows(a[name], frozen)
+    if model.shifters is not None and step.ids is not None:
+        a["hidden_states"] = model.shifters[i](a["hidden_states"], step.ids[:, i])
+    return bound.args, bound.kwargs
+
+
+def _last_block_hook(module, args, output):
+    """Rows frozen at k == num_blocks: detach after the last block."""
+    model = module._realiz3d_owner
+    step = model._step
+    if step.freeze_k is None:
+        return None
+    rows = step.freeze_k == model.num_blocks
+    if not bool(rows.any()):
+        return None
+    if isinstance(output, tuple):
+        return tuple(_detach_rows(o, rows) if torch.is_tensor(o) else o for o in output)
+    return _detach_rows(output, rows)
+
+
+def _switcher_hook(module, args, output):
+    model = module._realiz3d_owner
+    ids = model._step.ids
+    if ids is None:
+        return None
+    return model.switcher(output, ids.max(dim=1).values)
+
+
 def _detach_rows(h: torch.Tensor, rows: torch.Tensor) -> torch.Tensor:
     if bool(rows.all()):
         return h.detach()
@@ -97,13 +149,17 @@ class Realiz3DTransformer(nn.Module):
             if temb is None:
                 raise ValueError(f"the switcher baseline needs a timestep embedding; {self.family.name} has none exposed")
             self.switcher = DomainSwitcher(hidden)
-            temb.register_forward_hook(self._switcher_hook)
+            _own(temb, self, -1)
+            temb.register_forward_hook(_switcher_hook)
         self.layout = ViewLayout()
         self._step = _Step()
         self._default_domain: DomainSpec = "real"
+        # Hooks are module-level functions that find their model through the hooked module
+        # (not closures over self): a deep copy of the model then drives its own hooks.
         for i, block in enumerate(self.blocks):
-            block.register_forward_pre_hook(self._make_block_hook(i), with_kwargs=True)
-        self.blocks[-1].register_forward_hook(self._last_block_hook)
+            _own(block, self, i)
+            block.register_forward_pre_hook(_block_pre_hook, with_kwargs=True)
+        self.blocks[-1].register_forward_hook(_last_block_hook)
         self._install_processors()
 
     # -- properties -------------------------------------------------------------------
@@ -139,46 +195,9 @@ class Realiz3DTransformer(nn.Module):
                 joint = getattr(attn, "add_q_proj", None) is not None
                 attn.set_processor((MultiviewJointAttnProcessor if joint else MultiviewAttnProcessor)(self.layout))
 
-    def _make_block_hook(self, i: int):
-        stream = ("hidden_states", "encoder_hidden_states") if self.family.name == "sd3" else ("hidden_states",)
-        sig = {}
-
-        def hook(module, args, kwargs):
-            step = self._step
-            frozen = None if step.freeze_k is None else (step.freeze_k == i)
-            do_freeze = i > 0 and frozen is not None and bool(frozen.any())
-            if not do_freeze and self.shifters is None:
-                return None
-            if "sig" not in sig:
-                sig["sig"] = inspect.signature(module.forward)
-            bound = sig["sig"].bind(*args, **kwargs)
-            a = bound.arguments
-            if do_freeze:
-                for name in stream:
-                    if a.get(name) is not None:
-                        a[name] = _detach_rows(a[name], frozen)
-            if self.shifters is not None and step.ids is not None:
-                a["hidden_states"] = self.shifters[i](a["hidden_states"], step.ids[:, i])
-            return bound.args, bound.kwargs
-
-        return hook
-
-    def _last_block_hook(self, module, args, output):
-        step = self._step
-        if step.freeze_k is None:
-            return None
-        rows = step.freeze_k == self.num_blocks
-        if not bool(rows.any()):
-            return None
-        if isinstance(output, tuple):
-            return tuple(_detach_rows(o, rows) if torch.is_tensor(o) else o for o in output)
-        return _detach_rows(output, rows)
-
-    def _switcher_hook(self, module, args, output):
-        ids = self._step.ids
-        if ids is None:
-            return None
-        return self.switcher(output, ids.max(dim=1).values)
+    def _stream_args(self) -> tuple[str, ...]:
+        """Block arguments that carry block state (detached for frozen rows)."""
+        return ("hidden_states", "encoder_hidden_states") if self.family.name == "sd3" else ("hidden_states",)
 
     # -- forward ----------------------------------------------------------------------
     def forward(
