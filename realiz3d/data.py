@@ -93,6 +93,17 @@ def read_jsonl(path: Path) -> list[dict]:
     return rows
 
 
+def metadata_rows(root: Path, limit: int | None, progress: bool):
+    """(location "metadata.jsonl:N", row) for each line of root/metadata.jsonl."""
+    from .progress import track
+
+    rows = read_jsonl(root / "metadata.jsonl")
+    if limit:
+        rows = rows[:limit]
+    where = root / "metadata.jsonl"
+    return [(f"{where}:{i + 1}", row) for i, row in enumerate(track(rows, f"loading {root.name}", show=progress))]
+
+
 def check_caption(caption, where: str) -> str:
     if not isinstance(caption, str):
         raise DataError(f"{where}: caption missing or not a string")
@@ -189,20 +200,11 @@ class SyntheticSet(torch.utils.data.Dataset):
 def load_synthetic(root: str | Path, resolution: int | None = None, limit: int | None = None,
                    progress: bool = False) -> SyntheticSet:
     root = Path(root)
-    rows = read_jsonl(root / "metadata.jsonl")
-    if limit:
-        rows = rows[:limit]
     keep, skipped = [], []
     arrays = {k: [] for k in ("rgb", "normal", "position", "mask")}
     cams_all = []
     num_views = None
-    it = rows
-    if progress:
-        from .progress import track
-
-        it = track(rows, f"loading {root.name}")
-    for i, row in enumerate(it):
-        where = f"{root / 'metadata.jsonl'}:{i + 1}"
+    for where, row in metadata_rows(root, limit, progress):
         try:
             item_id = row.get("id")
             if not isinstance(item_id, str) or not item_id:
@@ -268,17 +270,8 @@ class RealSet(torch.utils.data.Dataset):
 
 def load_real(root: str | Path, resolution: int, limit: int | None = None, progress: bool = False) -> RealSet:
     root = Path(root)
-    rows = read_jsonl(root / "metadata.jsonl")
-    if limit:
-        rows = rows[:limit]
     files, caps, imgs, skipped = [], [], [], []
-    it = rows
-    if progress:
-        from .progress import track
-
-        it = track(rows, f"loading {root.name}")
-    for i, row in enumerate(it):
-        where = f"{root / 'metadata.jsonl'}:{i + 1}"
+    for where, row in metadata_rows(root, limit, progress):
         try:
             fn = row.get("file_name")
             if not isinstance(fn, str) or not fn:

@@ -10,7 +10,6 @@ from PIL import Image
 
 from realiz3d.data import DataError, load_image
 from realiz3d.models import ModelConfig, Realiz3DTransformer
-from realiz3d.models.builtin import build_builtin_backbone
 
 
 def cli(*args):
@@ -34,11 +33,9 @@ def test_huge_image_is_refused_before_decoding(tmp_path):
 
 @pytest.fixture(scope="module")
 def ckpt(tmp_path_factory):
-    path = tmp_path_factory.mktemp("c") / "camera"
-    m = Realiz3DTransformer(build_builtin_backbone("tiny"), ModelConfig(control="camera"))
-    m.config.extra.update(objective="flow", resolution=16)
-    m.save_pretrained(path)
-    return path
+    from tiny_backbones import save_tiny_checkpoint
+
+    return save_tiny_checkpoint(tmp_path_factory.mktemp("c") / "camera", "camera")
 
 
 def test_truncated_backbone_weights(tmp_path, ckpt):

@@ -50,14 +50,9 @@ def test_existing_uvs_are_kept(tmp_path):
 
 @pytest.fixture(scope="module")
 def tiny_texturing_checkpoint(tmp_path_factory):
-    from realiz3d.models import ModelConfig, Realiz3DTransformer
-    from realiz3d.models.builtin import build_builtin_backbone
+    from tiny_backbones import save_tiny_checkpoint
 
-    path = tmp_path_factory.mktemp("tex") / "ckpt"
-    m = Realiz3DTransformer(build_builtin_backbone("tiny"), ModelConfig(control="texturing"))
-    m.config.extra.update(objective="flow", resolution=16)
-    m.save_pretrained(path)
-    return path
+    return save_tiny_checkpoint(tmp_path_factory.mktemp("tex") / "ckpt", "texturing")
 
 
 def cli(*args):

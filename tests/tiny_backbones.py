@@ -61,3 +61,15 @@ def randomize(module, scale=0.5):
     with torch.no_grad():
         for p in module.parameters():
             p.copy_(torch.randn_like(p) * scale)
+
+
+def save_tiny_checkpoint(path, control="camera", randomize_shifters=False):
+    """A tiny built-in Realiz3D checkpoint (16x16 views) saved to `path`."""
+    from realiz3d.models import ModelConfig, Realiz3DTransformer
+
+    m = Realiz3DTransformer(tiny_pixart(), ModelConfig(control=control))
+    if randomize_shifters:
+        randomize(m.shifters)
+    m.config.extra.update(objective="flow", resolution=16)
+    m.save_pretrained(path)
+    return path
