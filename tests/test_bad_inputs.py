@@ -1,7 +1,5 @@
 """Rows of docs/bad_inputs.md not covered elsewhere: huge images, damaged and wrong checkpoints."""
 import shutil
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -10,18 +8,11 @@ from PIL import Image
 
 from realiz3d.data import DataError, load_image
 from realiz3d.models import ModelConfig, Realiz3DTransformer
+from cli_helpers import cli, one_line_error
 
 
-def cli(*args):
-    return subprocess.run([sys.executable, "-m", "realiz3d.cli", *map(str, args)], capture_output=True, text=True, timeout=300)
 
 
-def one_line_error(r, *words):
-    assert r.returncode != 0 and "Traceback" not in r.stderr, r.stderr
-    err = r.stderr.strip()
-    assert err.startswith("error:") and len(err.splitlines()) == 1, err
-    for w in words:
-        assert w in err, err
 
 
 def test_huge_image_is_refused_before_decoding(tmp_path):

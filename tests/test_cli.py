@@ -1,21 +1,15 @@
 """The command line: subcommands exist, bad input gives one line and a non-zero exit."""
 import json
-import subprocess
-import sys
+from pathlib import Path
 
 import numpy as np
 import trimesh
 from PIL import Image
 
+from cli_helpers import cli, one_line_error
 from realiz3d.data import load_synthetic
 
-from pathlib import Path
-
 STAGE1 = Path(__file__).resolve().parent.parent / "configs" / "world" / "stage1.yaml"
-
-
-def cli(*args, timeout=300):
-    return subprocess.run([sys.executable, "-m", "realiz3d.cli", *map(str, args)], capture_output=True, text=True, timeout=timeout)
 
 
 def test_help_lists_the_subcommands():
@@ -25,13 +19,6 @@ def test_help_lists_the_subcommands():
         assert cmd in r.stdout
 
 
-def _assert_one_line_error(r, *words):
-    assert r.returncode != 0
-    assert "Traceback" not in r.stderr, r.stderr
-    err = r.stderr.strip()
-    assert err.startswith("error:") and len(err.splitlines()) == 1, err
-    for w in words:
-        assert w in err, err
 
 
 def test_render_folder_skips_and_lists_bad_files(tmp_path):
@@ -64,9 +51,9 @@ def test_render_folder_skips_and_lists_bad_files(tmp_path):
 
 
 def test_render_errors(tmp_path):
-    _assert_one_line_error(cli("render", tmp_path / "nope", "--out", tmp_path / "o"), "nope")
+    one_line_error(cli("render", tmp_path / "nope", "--out", tmp_path / "o"), "nope")
     (tmp_path / "d").mkdir()
-    _assert_one_line_error(cli("render", tmp_path / "d", "--out", tmp_path / "o"), "no mesh files")
+    one_line_error(cli("render", tmp_path / "d", "--out", tmp_path / "o"), "no mesh files")
 
 
 def test_world_cli_and_train_dry_run(tmp_path):
@@ -76,7 +63,7 @@ def test_world_cli_and_train_dry_run(tmp_path):
     r = cli("train", "--config", STAGE1, "train.steps=7", "--dry-run")
     assert r.returncode == 0, r.stderr
     assert "steps: 7" in r.stdout and "stage: stage1" in r.stdout
-    _assert_one_line_error(cli("train", "--config", STAGE1, "train.reassign_p=2", "--dry-run"), "train.reassign_p")
-    _assert_one_line_error(cli("train", "--config", tmp_path / "missing.yaml"), "missing.yaml")
-    _assert_one_line_error(cli("train", "--config", STAGE1, "train.bogus=1", "--dry-run"), "train.bogus")
-    _assert_one_line_error(cli("world", "--out", tmp_path / "w2", "--preset", "huge"), "huge")
+    one_line_error(cli("train", "--config", STAGE1, "train.reassign_p=2", "--dry-run"), "train.reassign_p")
+    one_line_error(cli("train", "--config", tmp_path / "missing.yaml"), "missing.yaml")
+    one_line_error(cli("train", "--config", STAGE1, "train.bogus=1", "--dry-run"), "train.bogus")
+    one_line_error(cli("world", "--out", tmp_path / "w2", "--preset", "huge"), "huge")

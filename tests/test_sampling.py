@@ -1,8 +1,6 @@
 """Sampler, domain schedules, classifier-free guidance, pipeline and `realiz3d generate`."""
 import copy
 import json
-import subprocess
-import sys
 
 import pytest
 import torch
@@ -12,6 +10,7 @@ from realiz3d.models.builtin import build_builtin_backbone
 from realiz3d.objectives import FlowMatching
 from realiz3d.sampling import DomainSchedule, sample
 from tiny_backbones import randomize
+from cli_helpers import cli as _cli
 
 
 def tiny_model(domain="shifter", control="camera"):
@@ -139,8 +138,6 @@ def test_pipeline_callback_and_reproducibility(tiny_checkpoint):
         pipe("   ")
 
 
-def _cli(*args):
-    return subprocess.run([sys.executable, "-m", "realiz3d.cli", *map(str, args)], capture_output=True, text=True, timeout=300)
 
 
 def test_generate_cli_writes_grid_views_and_settings(tmp_path, tiny_checkpoint):

@@ -1,7 +1,5 @@
 """Texturing: back-projection recovers a known texture; end to end on a cube and a sphere; GLB/OBJ; bad input."""
 import json
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -9,6 +7,7 @@ import torch
 import trimesh
 
 from realiz3d.camera import orbit_camera, orbit_cameras
+from cli_helpers import cli
 from realiz3d.texture import (TextureOptions, fill_and_dilate, prepare_mesh, rasterize_uv, render_textured,
                               texture_from_views)
 
@@ -55,8 +54,6 @@ def tiny_texturing_checkpoint(tmp_path_factory):
     return save_tiny_checkpoint(tmp_path_factory.mktemp("tex") / "ckpt", "texturing")
 
 
-def cli(*args):
-    return subprocess.run([sys.executable, "-m", "realiz3d.cli", *map(str, args)], capture_output=True, text=True, timeout=300)
 
 
 @pytest.mark.parametrize("shape", ["cube", "sphere"])
