@@ -117,6 +117,7 @@ def generate(
     elevation: float = typer.Option(20.0, help="camera elevation of the views (camera-controlled models)"),
     prompts: Optional[Path] = typer.Option(None, help="text file, one prompt per line (batched)"),
     batch_size: int = typer.Option(8, help="prompts per batch"),
+    pipeline: Optional[Path] = typer.Option(None, help="diffusers pipeline folder of a latent checkpoint (default: the one it was trained from)"),
 ):
     """Text-to-multiview: writes grid.png, view-K.png and settings.json."""
     from .pipeline import Realiz3DPipeline, write_outputs
@@ -129,7 +130,7 @@ def generate(
         raise ValueError(f"--steps {steps}: expected >= 1")
     sk = {k: v for k, v in dict(blocks=shift_blocks, fraction=shift_fraction).items() if v is not None}
     sched = DomainSchedule(schedule, **sk)
-    pipe = Realiz3DPipeline.from_pretrained(checkpoint)
+    pipe = Realiz3DPipeline.from_pretrained(checkpoint, pipeline=pipeline)
     out.mkdir(parents=True, exist_ok=True)
     written = []
     for i in range(0, len(plist), batch_size):
@@ -156,6 +157,7 @@ def texture(
     steps: int = typer.Option(30, help="denoising steps"),
     guidance: float = typer.Option(3.0, help="classifier-free guidance scale"),
     fmt: str = typer.Option("glb", "--format", help="glb, or obj (OBJ + MTL + PNG)"),
+    pipeline: Optional[Path] = typer.Option(None, help="diffusers pipeline folder of a latent checkpoint (default: the one it was trained from)"),
 ):
     """Texture a mesh from a prompt: views generated from its normal + position maps, back-projected to UV."""
     from .models.builtin import TEXTURING_MODEL_DIR
@@ -173,9 +175,64 @@ def texture(
     from .texture import prepare_mesh
 
     uvm = prepare_mesh(mesh)  # fail on a bad mesh before loading any model
-    pipe = Realiz3DPipeline.from_pretrained(checkpoint or TEXTURING_MODEL_DIR)
+    pipe = Realiz3DPipeline.from_pretrained(checkpoint or TEXTURING_MODEL_DIR, pipeline=pipeline)
     report = run_texture(uvm, prompt, out, pipe, opts, seed=seed, schedule=sched, steps=steps, guidance=guidance)
     typer.echo(json.dumps({k: report[k] for k in ("texel_coverage", "view_psnr", "timings_s", "written")}))
+
+
+@app.command()
+def cache(
+    pipeline: Path = typer.Option(..., "--pipeline", help="diffusers pipeline folder (PixArt-alpha/Sigma, SD3/SD3.5)"),
+    out: Path = typer.Option(..., "--out", help="cache folder (then train with data.cache=OUT)"),
+    world: Optional[Path] = typer.Option(None, help="a built-in world folder (its synthetic/ and real/ sets)"),
+    synthetic: Optional[Path] = typer.Option(None, help="synthetic multiview set folder"),
+    real: Optional[Path] = typer.Option(None, help="real image set folder"),
+    max_length: Optional[int] = typer.Option(None, help="caption tokens (default: PixArt 300, SD3 256); must match model.text_max_length"),
+    batch_size: int = typer.Option(16, help="images / captions per encoder call"),
+):
+    """Precompute VAE latents of the images and text embeddings of the captions, once."""
+    from .cache import write_cache
+    from .data import load_real, load_synthetic
+    from .latent import LatentStack, pixel_resolution
+
+    syn = synthetic or (world / "synthetic" if world else None)
+    rl = real or (world / "real" if world else None)
+    if syn is None and rl is None:
+        raise ValueError("nothing to cache: give --world, --synthetic or --real")
+    res = pixel_resolution(pipeline)
+    sets = {"synthetic": load_synthetic(syn, res, progress=True) if syn else None,
+            "real": load_real(rl, res, progress=True) if rl else None}
+    stack = LatentStack.from_folder(pipeline, max_length=max_length)
+    manifest = write_cache(out, stack, sets, batch=batch_size)
+    typer.echo(json.dumps({"out": str(out), "sets": manifest["sets"]}))
+
+
+@app.command("make-real")
+def make_real_cmd(
+    captions: Path = typer.Option(..., "--captions", help="text file (one per line), JSONL, or a synthetic set folder"),
+    out: Path = typer.Option(..., "--out", help="real image set folder to write (image-folder format)"),
+    base: Optional[Path] = typer.Option(None, help="base model: a diffusers pipeline folder or a realiz3d checkpoint (default: the built-in base model)"),
+    checkpoint: Optional[Path] = typer.Option(None, help="alias of --base for a realiz3d checkpoint"),
+    per_caption: int = typer.Option(1, help="images per caption (the paper matches the synthetic set's size)"),
+    suffix: str = typer.Option(", photorealistic, on a white background", help="added to each caption in the prompt"),
+    steps: int = typer.Option(30, help="denoising steps"),
+    guidance: float = typer.Option(3.0, help="classifier-free guidance scale"),
+    batch_size: int = typer.Option(8, help="images per batch"),
+    seed: int = typer.Option(0, help="seed of image 0 (image k uses seed + k)"),
+):
+    """Generate the real-domain set with the base model from the synthetic set's captions."""
+    from .make_real import make_real, read_captions
+    from .pipeline import Realiz3DPipeline
+
+    if base and checkpoint:
+        raise ValueError("give --base or --checkpoint, not both")
+    if per_caption < 1 or steps < 1 or batch_size < 1:
+        raise ValueError("--per-caption, --steps and --batch-size must be >= 1")
+    caps = read_captions(captions)
+    pipe = Realiz3DPipeline.from_pretrained(base or checkpoint)
+    if pipe.model.config.control != "none":
+        raise ValueError(f"{base or checkpoint}: a control model; make-real needs the base text-to-image model")
+    typer.echo(json.dumps(make_real(pipe, caps, out, per_caption, suffix, steps, guidance, batch_size, seed)))
 
 
 @app.command("train-evaluators")

@@ -32,14 +32,14 @@ class Plan:
     tasks: tuple[str, ...] = TASKS
     methods: tuple[str, ...] = ("naive", "mixed", "switcher", "realiz3d") + ABLATIONS
     seeds: int = 1
-    stage1_steps: int = 300
-    steps: int = 400
-    batch_size: int = 32
+    stage1_steps: int = 600
+    steps: int = 300
+    batch_size: int = 16
     eval_steps: int = 20
     eval_guidance: float = 3.0
     eval_assets: int = 40
-    dial_blocks: tuple[int, ...] = (0, 2, 4, 6)
-    dial_fractions: tuple[float, ...] = (0.0, 0.3, 0.6, 1.0)
+    dial_blocks: tuple[int, ...] = (0, 3, 6)
+    dial_fractions: tuple[float, ...] = (0.0, 0.5, 1.0)
     init: str = "base"  # "base" (shipped base model) or "scratch" (tiny preset; tests)
     evaluators: str | None = None  # folder of evaluator weights (default: the shipped ones)
 

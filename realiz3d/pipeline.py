@@ -1,6 +1,8 @@
 """Text-to-multiview in a few lines, in the style of a diffusers pipeline:
 
     pipe = Realiz3DPipeline.from_pretrained("runs/stage2/final")   # or () for the built-in base model
+    # a checkpoint fine-tuned from a diffusers pipeline folder (PixArt, SD3) finds its VAE and
+    # text encoders in the folder it was trained from (or pass pipeline="/models/...")
     out = pipe("a brick mug", num_views=4, seed=0, schedule="shifted")
     out.views     # (B, N, 3, H, W) in [-1, 1];  out.images: list of PIL grids
 """
@@ -30,15 +32,20 @@ class PipelineOutput:
 
 
 class Realiz3DPipeline:
-    def __init__(self, model: Realiz3DTransformer, text_encoder=None, objective: str = "flow", checkpoint: str | None = None):
+    def __init__(self, model: Realiz3DTransformer, text_encoder=None, objective="flow", checkpoint: str | None = None,
+                 codec=None):
         self.model = model.eval()
         self.text_encoder = text_encoder or MiniLMTextEncoder()
-        self.objective = make_objective(objective)
+        self.objective = make_objective(objective) if isinstance(objective, str) else objective
         self.checkpoint = checkpoint
+        self.codec = codec  # a latent pipeline's VAE (realiz3d.latent.LatentStack); None in pixel space
 
     @classmethod
-    def from_pretrained(cls, path: str | Path | None = None, device: str | None = None) -> "Realiz3DPipeline":
+    def from_pretrained(cls, path: str | Path | None = None, device: str | None = None,
+                        pipeline: str | Path | None = None) -> "Realiz3DPipeline":
         path = Path(path) if path else BASE_MODEL_DIR
+        if (path / "model_index.json").is_file() and not (path / "realiz3d_config.json").is_file():
+            return cls.from_base_pipeline(path, device)
         if not (path / "realiz3d_config.json").is_file():
             if path == BASE_MODEL_DIR:
                 raise FileNotFoundError(f"the built-in base model is missing at {path}; reinstall realiz3d or pass --checkpoint")
@@ -46,7 +53,33 @@ class Realiz3DPipeline:
         model = Realiz3DTransformer.from_pretrained(path)
         device = device or ("cuda" if torch.cuda.is_available() else "cpu")
         model = model.to(device).float()
+        pipe_dir = pipeline or model.config.extra.get("pipeline")
+        if pipe_dir:
+            from .latent import LatentStack, PipelineTextEncoder
+
+            if not Path(pipe_dir).is_dir():
+                raise FileNotFoundError(f"{path} was trained from the pipeline folder {pipe_dir}, which is not here; "
+                                        "pass its new location (--pipeline)")
+            stack = LatentStack.from_folder(pipe_dir, device, max_length=model.config.extra.get("text_max_length"))
+            return cls(model, PipelineTextEncoder(stack, memo=True), stack.objective(), str(path), codec=stack)
         return cls(model, objective=model.config.extra.get("objective", "flow"), checkpoint=str(path))
+
+    @classmethod
+    def from_base_pipeline(cls, folder: str | Path, device: str | None = None) -> "Realiz3DPipeline":
+        """A diffusers pipeline folder's own model (no domain mechanism, no control): the base
+        text-to-image model, e.g. for `realiz3d make-real`."""
+        from .latent import LatentStack, PipelineTextEncoder
+        from .models import ModelConfig
+        from .models.model import load_backbone
+
+        folder = Path(folder)
+        device = device or ("cuda" if torch.cuda.is_available() else "cpu")
+        backbone = load_backbone(folder / "transformer")
+        model = Realiz3DTransformer(backbone, ModelConfig(domain="none", control="none",
+                                                          pred_channels=int(backbone.config.in_channels),
+                                                          extra={"pipeline": str(folder.resolve()), "views": 1}))
+        stack = LatentStack.from_folder(folder, device)
+        return cls(model.to(device).float(), PipelineTextEncoder(stack, memo=True), stack.objective(), str(folder), codec=stack)
 
     @property
     def trained_views(self) -> int:
@@ -57,7 +90,9 @@ class Realiz3DPipeline:
 
     @property
     def resolution(self) -> int:
-        return int(self.model.config.extra.get("resolution") or self.model.backbone.config.sample_size)
+        """Pixels per view."""
+        factor = self.codec.factor if self.codec is not None else 1
+        return int(self.model.config.extra.get("resolution") or self.model.backbone.config.sample_size * factor)
 
     def camera_control(self, num_views: int, elevation: float, batch: int) -> torch.Tensor:
         cams = orbit_cameras(num_views, elevation=elevation, resolution=self.resolution)
@@ -88,6 +123,8 @@ class Realiz3DPipeline:
             raise ValueError(f"{len(seeds)} seeds for {b} prompts")
         negs = [negative_prompt] * b if isinstance(negative_prompt, str) else list(negative_prompt)
         sched = schedule if isinstance(schedule, DomainSchedule) else DomainSchedule(schedule)
+        if not self.model.has_domain:
+            sched = DomainSchedule("real")  # a base or baseline model: nothing to shift
         dev = self.model.device
         kind = self.model.config.control
         if control is None and kind == "camera":
@@ -96,11 +133,13 @@ class Realiz3DPipeline:
             raise ValueError("a texturing model needs normal + position maps: use `realiz3d texture`")
         if control is not None:
             control = control.to(dev)
-        r = self.resolution
+        size = int(self.model.backbone.config.sample_size)
         x = sample(self.model, self.objective.scheduler(), self.text_encoder.encode(prompts, dev),
                    self.text_encoder.encode(negs, dev) if guidance_scale != 1.0 else None,
-                   (num_views, 3, r, r), seeds, num_inference_steps, guidance_scale, control, sched,
-                   multiview=num_views > 1 and self.trained_views > 1, callback=callback_on_step_end)
+                   (num_views, self.model.config.pred_channels, size, size), seeds, num_inference_steps, guidance_scale,
+                   control, sched, multiview=num_views > 1 and self.trained_views > 1, callback=callback_on_step_end)
+        if self.codec is not None:
+            x = self.codec.decode(x)
         x = x.clamp(-1, 1)
         from PIL import Image
 

@@ -41,12 +41,14 @@ STAGES = ("pretrain", "stage1", "stage2", "naive", "mixed", "switcher")
 
 @dataclass
 class ModelSection:
-    init: str = "base"  # "base" (shipped built-in base model), "scratch", or a realiz3d checkpoint folder
+    init: str = "base"  # "base" (shipped built-in base model, or model.path's transformer), "scratch", or a realiz3d checkpoint folder
     preset: str = "default"  # built-in preset for init=scratch
+    path: str | None = None  # a diffusers pipeline folder (PixArt-alpha/Sigma, SD3/SD3.5): train in its latent space
     domain: str = "shifter"  # shifter | switcher | none (the stage may force it)
     rank: int = 4
     control: str = "camera"  # none | camera | texturing
-    objective: str = "flow"
+    objective: str = "auto"  # auto (flow for the built-in model; the pipeline scheduler's for model.path) | flow | epsilon | v_prediction
+    text_max_length: int | None = None  # caption tokens for a pipeline's text encoder (default: PixArt 300, SD3 256)
 
 
 @dataclass
@@ -55,6 +57,7 @@ class DataSection:
     synthetic: str | None = None
     real: str | None = None
     limit: int | None = None  # use at most this many items of each set (tests, quick runs)
+    cache: str | None = None  # precomputed latents + text embeddings (`realiz3d cache`), latent backbones only
 
 
 @dataclass
@@ -152,9 +155,32 @@ def stage_sources(cfg: RunConfig) -> tuple[bool, bool]:
     return cfg.train.real_fraction > 0, cfg.train.real_fraction < 1
 
 
+def pipeline_path(cfg: RunConfig, model: Realiz3DTransformer | None = None) -> Path | None:
+    """The diffusers pipeline folder of a latent run (model.path, or the one the init
+    checkpoint was trained from); None for the built-in pixel-space model."""
+    if cfg.model.path:
+        return Path(cfg.model.path)
+    if model is not None and model.config.extra.get("pipeline"):
+        return Path(model.config.extra["pipeline"])
+    return None
+
+
 def build_model(cfg: RunConfig) -> Realiz3DTransformer:
     domain, control = stage_domain(cfg), stage_control(cfg)
     init = cfg.model.init
+    torch.manual_seed(cfg.train.seed)  # what is new (shifters' A, switcher) starts the same on every process
+    if cfg.model.path and init == "base":  # a latent backbone's own transformer
+        from .latent import is_pipeline_folder
+        from .models.model import load_backbone
+
+        path = Path(cfg.model.path)
+        if not is_pipeline_folder(path):
+            raise ConfigError(f"model.path={path}: not a diffusers pipeline folder (no model_index.json)")
+        backbone = load_backbone(path / "transformer")
+        fam_in = backbone.config.in_channels
+        mc = ModelConfig(domain=domain, rank=cfg.model.rank, control=control, pred_channels=fam_in,
+                         extra={"pipeline": str(path.resolve())})
+        return Realiz3DTransformer(backbone, mc)
     if init == "scratch":
         mc = ModelConfig(domain=domain, rank=cfg.model.rank, control=control, extra={"preset": cfg.model.preset})
         return Realiz3DTransformer(build_builtin_backbone(cfg.model.preset, seed=cfg.train.seed), mc)
@@ -166,7 +192,10 @@ def build_model(cfg: RunConfig) -> Realiz3DTransformer:
                 "`realiz3d train --config configs/world/pretrain.yaml` or set model.init=scratch"
             )
         raise ConfigError(f"model.init={init}: not a realiz3d checkpoint (no realiz3d_config.json)")
-    return Realiz3DTransformer.from_pretrained(path, domain=domain, rank=cfg.model.rank, control=control)
+    model = Realiz3DTransformer.from_pretrained(path, domain=domain, rank=cfg.model.rank, control=control)
+    if cfg.model.path:
+        model.config.extra["pipeline"] = str(Path(cfg.model.path).resolve())
+    return model
 
 
 def set_trainable(model: Realiz3DTransformer, stage: str) -> list[torch.nn.Parameter]:
@@ -195,6 +224,8 @@ class Batch:
     is_real: torch.Tensor  # (B,)
     noise: torch.Tensor  # (B, N, C, H, W)
     u: torch.Tensor  # (B,) uniform draw that sets each sample's timestep
+    vae_eps: torch.Tensor | None = None  # latent backbones: draw of the VAE posterior sample
+    encoded: bool = True  # x0 is in model space (False: pixels a VAE still has to encode)
 
     def select(self, idx: torch.Tensor) -> "Batch":
         n = self.x0.shape[1]
@@ -202,11 +233,16 @@ class Batch:
         caps = [self.captions[i * n + v] for i in idx.tolist() for v in range(n)] if per_view else [self.captions[i] for i in idx.tolist()]
         sel = lambda t: None if t is None else t[idx]  # noqa: E731
         return Batch(self.x0[idx], caps, sel(self.control), self.domain[idx], self.multiview[idx], sel(self.freeze_k),
-                     self.is_real[idx], self.noise[idx], self.u[idx])
+                     self.is_real[idx], self.noise[idx], self.u[idx], sel(self.vae_eps), self.encoded)
 
 
 class Data:
-    def __init__(self, cfg: RunConfig, resolution: int, progress: bool = True):
+    """The training data of a run. `resolution`: pixels per view; `space`: (channels, size)
+    of the model's input (pixels for the built-in model, VAE latents for a pipeline);
+    `latents`: cached VAE posteriors per set (realiz3d.cache), used instead of the images."""
+
+    def __init__(self, cfg: RunConfig, resolution: int, progress: bool = True, space: tuple[int, int] | None = None,
+                 latents: dict | None = None):
         from .data import load_real, load_synthetic
 
         d = cfg.data
@@ -224,6 +260,9 @@ class Data:
             self.real = load_real(real_dir, resolution, d.limit, progress)
         self.cfg = cfg
         self.resolution = resolution
+        self.space = space or (3, resolution)
+        self.latent = self.space != (3, resolution)
+        self.latents = latents
 
     @property
     def views(self) -> int:
@@ -236,6 +275,8 @@ class Data:
         t = self.cfg.train
         g = torch.Generator().manual_seed(_step_seed(t.seed, step))
         bsz, n, r = t.batch_size, self.views, self.resolution
+        c, s = self.space
+        cached = self.latents is not None
         if self.real is None:
             is_real = torch.zeros(bsz, dtype=torch.bool)
         elif self.synthetic is None:
@@ -243,7 +284,8 @@ class Data:
         else:
             is_real = torch.rand(bsz, generator=g) < t.real_fraction
         ctrl_kind = stage_control(self.cfg)
-        x0 = torch.empty(bsz, n, 3, r, r)
+        x0 = torch.empty(bsz, n, 3, r, r) if not cached else torch.empty(bsz, n, c, s, s)
+        x_std = torch.empty(bsz, n, c, s, s) if cached else None
         control = torch.zeros(bsz, n, 6, r, r) if ctrl_kind != "none" else None
         captions: list[str] = []
         per_view = n > 1
@@ -258,13 +300,17 @@ class Data:
         k_freeze = torch.randint(t.freeze_k[0], t.freeze_k[1] + 1, (bsz,), generator=g).clamp(max=num_blocks)
         reassign = torch.rand(bsz, generator=g) < t.reassign_p
         k_re = torch.randint(t.reassign_k[0], t.reassign_k[1] + 1, (bsz,), generator=g).clamp(max=num_blocks)
-        noise = torch.randn(bsz, n, 3, r, r, generator=g)
+        noise = torch.randn(bsz, n, c, s, s, generator=g)
         u = torch.rand(bsz, generator=g)
+        vae_eps = torch.randn(bsz, n, c, s, s, generator=g) if self.latent else None
         stage2 = t.stage == "stage2"
         for i in range(bsz):
             if is_real[i]:
                 idx = real_idx[i]
-                x0[i] = self.real.images(idx).squeeze(1)
+                if cached:
+                    x0[i], x_std[i] = (t_.squeeze(1) for t_ in self.latents["real"].get(idx.tolist()))
+                else:
+                    x0[i] = self.real.images(idx).squeeze(1)
                 caps = [self.real.captions[j] for j in idx.tolist()]
                 domain[i] = REAL
                 if stage2:
@@ -273,7 +319,15 @@ class Data:
                         domain[i, : k_re[i]] = SYNTHETIC
             else:
                 a = syn_idx[i : i + 1]
-                if n == 1:
+                if cached:
+                    m_, s_ = self.latents["synthetic"].get([int(a)])
+                    v0 = int(syn_view[i]) if n == 1 else 0
+                    x0[i], x_std[i] = m_[0, v0 : v0 + n], s_[0, v0 : v0 + n]
+                    if n > 1:
+                        multiview[i] = True
+                        if control is not None:
+                            control[i] = self.synthetic.control(a, ctrl_kind)[0]
+                elif n == 1:
                     x0[i] = self.synthetic.images(a)[0, syn_view[i] : syn_view[i] + 1]
                 else:
                     x0[i] = self.synthetic.images(a)[0]
@@ -285,7 +339,10 @@ class Data:
             if drop[i]:
                 caps = [""] * n
             captions.extend(caps if per_view else caps[:1])
-        return Batch(x0, captions, control, domain, multiview, freeze if stage2 else None, is_real, noise, u)
+        if cached:
+            x0 = x0 + x_std * vae_eps  # a fresh draw of the VAE posterior, as the uncached path makes
+        return Batch(x0, captions, control, domain, multiview, freeze if stage2 else None, is_real, noise, u,
+                     vae_eps, encoded=cached or not self.latent)
 
 
 def _step_seed(seed: int, step: int) -> int:
@@ -309,7 +366,7 @@ def latest_checkpoint(out: Path) -> Path | None:
 def _identity(cfg: RunConfig) -> dict:
     """What must match between a checkpoint and the config that resumes it."""
     return {"model.init": cfg.model.init, "model.preset": cfg.model.preset, "model.rank": cfg.model.rank,
-            "model.control": cfg.model.control, "model.objective": cfg.model.objective, "train.stage": cfg.train.stage}
+            "model.control": cfg.model.control, "model.objective": cfg.model.objective, "model.path": cfg.model.path, "train.stage": cfg.train.stage}
 
 
 # -- the loop ----------------------------------------------------------------------------
@@ -357,12 +414,14 @@ def train(cfg: RunConfig, resume: str | None = None, progress: bool = True, stop
 
     model = build_model(cfg)
     params = set_trainable(model, t.stage)
-    res = model.backbone.config.sample_size
     if (t.gradient_checkpointing == "on") or (t.gradient_checkpointing == "auto" and cuda):
         model.backbone.enable_gradient_checkpointing()
-    data = Data(cfg, res, progress and main)
-    text = MiniLMTextEncoder()
-    objective = make_objective(cfg.model.objective)
+    latent = setup_latent(cfg, model, accel.device, progress and main)
+    res = latent.resolution if latent else model.backbone.config.sample_size
+    data = latent.data if latent else Data(cfg, res, progress and main)
+    text = latent.text if latent else MiniLMTextEncoder()
+    objective = latent.objective if latent else make_objective("flow" if cfg.model.objective == "auto" else cfg.model.objective)
+    codec = latent.codec if latent else None
 
     from diffusers.optimization import get_scheduler
 
@@ -404,7 +463,7 @@ def train(cfg: RunConfig, resume: str | None = None, progress: bool = True, stop
                 sync = j == len(micro) - 1
                 ctx = contextlib.nullcontext() if sync else accel.no_sync(dmodel)
                 with ctx:
-                    loss = _loss(dmodel, model, mb, text, objective, accel.device)
+                    loss = _loss(dmodel, model, mb, text, objective, accel.device, codec)
                     accel.backward(loss / t.grad_accum)
                 loss_sum += loss.detach() / t.grad_accum
             grad_norm = accel.clip_grad_norm_(params, t.max_grad_norm) if t.max_grad_norm > 0 else _grad_norm(params)
@@ -441,7 +500,7 @@ def train(cfg: RunConfig, resume: str | None = None, progress: bool = True, stop
             if t.checkpoint_every and (step % t.checkpoint_every == 0 or step == t.steps):
                 save_checkpoint(accel, cfg, out, step)
             if main and t.validate_every and step % t.validate_every == 0:
-                validate(model, ema, params, cfg, text, out / "val" / f"step-{step:06d}.png", data)
+                validate(model, ema, params, cfg, text, out / "val" / f"step-{step:06d}.png", data, objective, codec)
             if stop_after is not None and steps_this_run >= stop_after:
                 break
     if metrics_f:
@@ -450,7 +509,10 @@ def train(cfg: RunConfig, resume: str | None = None, progress: bool = True, stop
         writer.close()
     accel.wait_for_everyone()
     if step >= t.steps and main:
-        model.config.extra.update(objective=cfg.model.objective, resolution=res, views=data.views, stage=t.stage)
+        model.config.extra.update(objective=objective.name if latent else make_objective_name(cfg), resolution=res,
+                                  views=data.views, stage=t.stage)
+        if latent and cfg.model.text_max_length:
+            model.config.extra["text_max_length"] = cfg.model.text_max_length
         export_final(model, ema, params, out / "final")
     summary.update(step=step, nonfinite_skipped=nonfinite_total, seconds=round(time.time() - t_start, 1))
     if on_end is not None:
@@ -459,14 +521,78 @@ def train(cfg: RunConfig, resume: str | None = None, progress: bool = True, stop
     return summary
 
 
-def _loss(dmodel, model, mb: Batch, text, objective, device) -> torch.Tensor:
+def _loss(dmodel, model, mb: Batch, text, objective, device, codec=None) -> torch.Tensor:
     x0 = mb.x0.to(device)
+    if not mb.encoded:  # pixels of a latent backbone: through the VAE now (no cache)
+        mean, std = codec.encode(x0)
+        x0 = mean + std * mb.vae_eps.to(device)
     xt, tmodel, target = objective.noisy(x0, mb.noise.to(device), mb.u.to(device))
     cond = text.encode(mb.captions, device)
     pred = dmodel(xt, tmodel, cond, control=None if mb.control is None else mb.control.to(device),
                   domain=mb.domain.to(device) if model.has_domain else None,
                   multiview=mb.multiview.to(device), freeze_k=None if mb.freeze_k is None else mb.freeze_k.to(device))
     return per_sample_mse(pred, target).mean()
+
+
+def make_objective_name(cfg: RunConfig) -> str:
+    return "flow" if cfg.model.objective == "auto" else cfg.model.objective
+
+
+@dataclass
+class LatentSetup:
+    """What a latent-backbone run uses instead of the built-in pixel path."""
+
+    resolution: int  # pixels per view
+    data: Data
+    text: object
+    objective: object
+    codec: object  # LatentStack, or None when latents are cached
+
+
+def setup_latent(cfg: RunConfig, model: Realiz3DTransformer, device, progress: bool) -> LatentSetup | None:
+    """For a model trained from a diffusers pipeline folder: data in its latent space, its
+    text encoder and its scheduler's objective; with data.cache, the cached latents and
+    embeddings (the VAE and text encoders are then not even loaded)."""
+    from .latent import LatentError, LatentStack, PipelineTextEncoder, objective_from_folder, vae_geometry
+    from .objectives import make_objective
+
+    path = pipeline_path(cfg, model)
+    if path is None:
+        if cfg.data.cache:
+            raise ConfigError("data.cache is for latent backbones (model.path); the built-in model trains on pixels")
+        return None
+    try:
+        factor, channels = vae_geometry(path)
+        size = int(model.backbone.config.sample_size)
+        res = size * factor
+        data = Data(cfg, res, progress, space=(channels, size))
+        stack = None
+        if cfg.data.cache:
+            from .cache import open_cache
+
+            latents, text_cache = open_cache(cfg.data.cache, {"synthetic": data.synthetic, "real": data.real}, path)
+            data.latents = latents
+            if not all(c in text_cache for c in set(data_captions(data)) | {""}):
+                stack = LatentStack.from_folder(path, device, max_length=cfg.model.text_max_length)
+            text = PipelineTextEncoder(stack, cache=text_cache)
+        else:
+            stack = LatentStack.from_folder(path, device, max_length=cfg.model.text_max_length)
+            text = PipelineTextEncoder(stack)
+        if cfg.model.objective == "auto":
+            objective = objective_from_folder(path)
+        else:
+            objective = make_objective(cfg.model.objective)
+    except LatentError as e:
+        raise ConfigError(str(e)) from None
+    return LatentSetup(res, data, text, objective, stack)
+
+
+def data_captions(data: Data) -> list[str]:
+    caps = []
+    for ds in (data.synthetic, data.real):
+        if ds is not None:
+            caps.extend(ds.captions)
+    return caps
 
 
 def _grad_norm(params) -> torch.Tensor:
@@ -522,7 +648,7 @@ def export_final(model, ema, params, path: Path) -> None:
 
 
 @torch.no_grad()
-def validate(model, ema, params, cfg: RunConfig, text, path: Path, data: Data) -> None:
+def validate(model, ema, params, cfg: RunConfig, text, path: Path, data: Data, objective=None, codec=None) -> None:
     from .sampling import DomainSchedule, sample
     from .visual import save_grid_rows
 
@@ -534,10 +660,15 @@ def validate(model, ema, params, cfg: RunConfig, text, path: Path, data: Data) -
     was_training = model.training
     model.eval()
     with _ema_weights(ema, params):
-        x = sample(model, make_objective(cfg.model.objective).scheduler(), text.encode(prompts, model.device),
-                   text.encode([""] * len(prompts), model.device), (n, 3, data.resolution, data.resolution),
+        if data.latent and codec is None:
+            return  # latents and text came from a cache: no VAE loaded to decode with
+        c, size = data.space
+        x = sample(model, (objective or make_objective(make_objective_name(cfg))).scheduler(), text.encode(prompts, model.device),
+                   text.encode([""] * len(prompts), model.device), (n, c, size, size),
                    seeds=list(range(len(prompts))), num_steps=20, guidance=3.0, control=control,
                    schedule=DomainSchedule("real"))
+        if data.latent:
+            x = codec.decode(x)
     model.train(was_training)
     path.parent.mkdir(parents=True, exist_ok=True)
     save_grid_rows(x, path, labels=prompts)

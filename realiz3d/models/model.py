@@ -323,6 +323,6 @@ def load_backbone(path: str | Path, dtype: torch.dtype = torch.float32) -> nn.Mo
     if cls_name not in known:
         raise ValueError(f"{path}: backbone class {cls_name!r} is not supported (expected one of {sorted(known)})")
     try:
-        return getattr(diffusers, cls_name).from_pretrained(str(path), local_files_only=True, torch_dtype=dtype)
+        return getattr(diffusers, cls_name).from_pretrained(str(path), local_files_only=True, dtype=dtype)
     except (OSError, ValueError, RuntimeError) as e:
         raise ValueError(f"{path}: cannot load the backbone weights ({str(e).strip().splitlines()[0][:160]})") from None
