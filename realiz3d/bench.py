@@ -329,3 +329,51 @@ def bench_texture(resolution: int = 512, texture_size: int = 1024, views: int = 
     return {"benchmark": "texture", "faces": len(uvm.mesh.faces), "views": views, "resolution": resolution,
             "texture_size": texture_size, "unwrap_s (xatlas, not in total)": round(unwrap, 3),
             "render_maps_s": round(render_s, 3), **timings, "total_s": round(total, 3), **measures}
+
+
+@benchmark("latent-train")
+def bench_latent_train(batch: int = 8, repeats: int = 10) -> dict:
+    """Stage-2 training step of a latent backbone with cached VAE latents and text embeddings
+    over the uncached step (VAE encoder and text encoder run every step), on the tiny
+    PixArt-Sigma and SD3 pipelines (realiz3d.tiny_pipelines) and the tiny world."""
+    import tempfile
+    from pathlib import Path
+
+    from .cache import write_cache
+    from .latent import LatentStack
+    from .tiny_pipelines import build_tiny_pipeline
+    from .train import _loss, build_model, load_config, set_trainable, setup_latent
+    from .world.build import WorldConfig, build_world
+
+    out = {"benchmark": "latent-train", "batch": batch, "views": 4}
+    with tempfile.TemporaryDirectory() as d:
+        d = Path(d)
+        build_world(d / "world", WorldConfig.preset("tiny"), workers=1, progress=False)
+        for fam in ("pixart", "sd3"):
+            pipe = build_tiny_pipeline(fam, d / fam)
+            sets = {}
+            from .data import load_real, load_synthetic
+
+            sets = {"synthetic": load_synthetic(d / "world" / "synthetic"), "real": load_real(d / "world" / "real", 16)}
+            write_cache(d / f"cache-{fam}", LatentStack.from_folder(pipe, "cpu"), sets, progress=False)
+            base = [f"out={d / 'run'}", f"model.path={pipe}", f"data.world={d / 'world'}", "train.stage=stage2",
+                    f"train.batch_size={batch}", "model.control=texturing", "train.freeze_k=[1,2]", "train.reassign_p=0.5"]
+            cfg = load_config(None, base)
+            model = build_model(cfg)
+            params = set_trainable(model, "stage2")
+            opt = torch.optim.AdamW(params, lr=1e-4)
+            setups = {"uncached": setup_latent(cfg, model, "cpu", False),
+                      "cached": setup_latent(load_config(None, base + [f"data.cache={d / f'cache-{fam}'}"]), model, "cpu", False)}
+            counter = {"step": 0}
+
+            def step(s):
+                counter["step"] += 1
+                b = s.data.batch(counter["step"], model.num_blocks)
+                loss = _loss(model, model, b, s.text, s.objective, "cpu", s.codec)
+                loss.backward()
+                opt.step()
+                opt.zero_grad(set_to_none=True)
+
+            times = interleaved({k: (lambda s=s: step(s)) for k, s in setups.items()}, repeats=repeats)
+            out[fam] = summarize(times, ratio=("cached", "uncached"))
+    return out
