@@ -207,6 +207,19 @@ def cache(
     typer.echo(json.dumps({"out": str(out), "sets": manifest["sets"]}))
 
 
+@app.command()
+def shard(
+    src: Path = typer.Argument(..., help="a synthetic multiview set or a real image set (folder format)"),
+    out: Path = typer.Option(..., "--out", help="folder for the tar shards and index.json"),
+    per_shard: int = typer.Option(1000, help="items per shard"),
+):
+    """Write a dataset as WebDataset-style tar shards that training streams (data.synthetic=OUT)."""
+    from .shards import write_shards
+
+    index = write_shards(src, out, per_shard)
+    typer.echo(json.dumps({"out": str(out), "kind": index["kind"], "items": index["total"], "shards": len(index["shards"])}))
+
+
 @app.command("make-real")
 def make_real_cmd(
     captions: Path = typer.Option(..., "--captions", help="text file (one per line), JSONL, or a synthetic set folder"),

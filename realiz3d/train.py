@@ -58,6 +58,7 @@ class DataSection:
     real: str | None = None
     limit: int | None = None  # use at most this many items of each set (tests, quick runs)
     cache: str | None = None  # precomputed latents + text embeddings (`realiz3d cache`), latent backbones only
+    workers: int = 0  # DataLoader workers decoding sharded sets (`realiz3d shard`); keep it fixed across a resume
 
 
 @dataclass
@@ -250,19 +251,37 @@ class Data:
         real_dir = d.real or (Path(d.world) / "real" if d.world else None)
         use_real, use_syn = stage_sources(cfg)
         self.synthetic = self.real = None
+        from .shards import StreamSource, is_sharded
+
         if use_syn:
             if syn_dir is None:
                 raise ConfigError(f"train.stage={cfg.train.stage} needs synthetic data: set data.world or data.synthetic")
-            self.synthetic = load_synthetic(syn_dir, resolution, d.limit, progress)
+            self.synthetic = StreamSource(syn_dir, resolution, cfg.train.seed, d.workers) if is_sharded(syn_dir) \
+                else load_synthetic(syn_dir, resolution, d.limit, progress)
         if use_real:
             if real_dir is None:
                 raise ConfigError(f"train.stage={cfg.train.stage} needs real data: set data.world or data.real")
-            self.real = load_real(real_dir, resolution, d.limit, progress)
+            self.real = StreamSource(real_dir, resolution, cfg.train.seed + 1, d.workers) if is_sharded(real_dir) \
+                else load_real(real_dir, resolution, d.limit, progress)
+        self.streamed = any(isinstance(s, StreamSource) for s in (self.synthetic, self.real))
+        if self.streamed and (d.cache or d.limit):
+            raise ConfigError("data.cache and data.limit work with folder datasets, not with shards")
         self.cfg = cfg
         self.resolution = resolution
         self.space = space or (3, resolution)
         self.latent = self.space != (3, resolution)
         self.latents = latents
+
+    @staticmethod
+    def _streamed(src) -> bool:
+        from .shards import StreamSource
+
+        return isinstance(src, StreamSource)
+
+    def seek(self, step: int) -> None:
+        """Sharded sources: continue from where an uninterrupted run is at `step`."""
+        if self.streamed:
+            _stream_seek(self, step)
 
     @property
     def views(self) -> int:
@@ -305,7 +324,26 @@ class Data:
         vae_eps = torch.randn(bsz, n, c, s, s, generator=g) if self.latent else None
         stage2 = t.stage == "stage2"
         for i in range(bsz):
-            if is_real[i]:
+            if is_real[i] and self._streamed(self.real):
+                items = self.real.take(n)
+                x0[i] = torch.stack([it["image"] for it in items])
+                caps = [it["caption"] for it in items]
+                domain[i] = REAL
+                if stage2:
+                    freeze[i] = k_freeze[i]
+                    if reassign[i]:
+                        domain[i, : k_re[i]] = SYNTHETIC
+            elif not is_real[i] and self._streamed(self.synthetic):
+                it = self.synthetic.take(1)[0]
+                v0 = int(syn_view[i]) if n == 1 else 0
+                x0[i] = it["views"][v0 : v0 + n]
+                if n > 1:
+                    multiview[i] = True
+                    if control is not None:
+                        control[i] = it[ctrl_kind]
+                caps = [it["caption"]] * n
+                domain[i] = SYNTHETIC
+            elif is_real[i]:
                 idx = real_idx[i]
                 if cached:
                     x0[i], x_std[i] = (t_.squeeze(1) for t_ in self.latents["real"].get(idx.tolist()))
@@ -343,6 +381,26 @@ class Data:
             x0 = x0 + x_std * vae_eps  # a fresh draw of the VAE posterior, as the uncached path makes
         return Batch(x0, captions, control, domain, multiview, freeze if stage2 else None, is_real, noise, u,
                      vae_eps, encoded=cached or not self.latent)
+
+
+def _stream_seek(data: "Data", step: int) -> None:
+    """Put sharded sources where an uninterrupted run is at `step`: replay each earlier step's
+    real/synthetic draw (the first draw of its generator) and count the items taken."""
+    t = data.cfg.train
+    n_real = n_syn = 0
+    for s in range(step):
+        if data.real is None:
+            r = 0
+        elif data.synthetic is None:
+            r = t.batch_size
+        else:
+            g = torch.Generator().manual_seed(_step_seed(t.seed, s))
+            r = int((torch.rand(t.batch_size, generator=g) < t.real_fraction).sum())
+        n_real += r * data.views
+        n_syn += t.batch_size - r
+    for src, k in ((data.real, n_real), (data.synthetic, n_syn)):
+        if Data._streamed(src):
+            src.seek(k)
 
 
 def _step_seed(seed: int, step: int) -> int:
@@ -440,6 +498,7 @@ def train(cfg: RunConfig, resume: str | None = None, progress: bool = True, stop
     if start_ckpt is not None:
         accel.load_state(str(start_ckpt))
         step = json.loads((start_ckpt / "state.json").read_text())["step"]
+    data.seek(step)
     if main:
         out.mkdir(parents=True, exist_ok=True)
         dump_yaml(cfg, out / "config.yaml")
@@ -655,7 +714,7 @@ def validate(model, ema, params, cfg: RunConfig, text, path: Path, data: Data, o
     prompts = cfg.train.validate_prompts
     n = data.views
     control = None
-    if model.control_channels and data.synthetic is not None:
+    if model.control_channels and data.synthetic is not None and hasattr(data.synthetic, "control"):
         control = data.synthetic.control(torch.zeros(len(prompts), dtype=torch.long), stage_control(cfg)).to(model.device)
     was_training = model.training
     model.eval()
