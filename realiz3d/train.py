@@ -170,6 +170,8 @@ def build_model(cfg: RunConfig) -> Realiz3DTransformer:
     domain, control = stage_domain(cfg), stage_control(cfg)
     init = cfg.model.init
     torch.manual_seed(cfg.train.seed)  # what is new (shifters' A, switcher) starts the same on every process
+    if cfg.model.path == "required":
+        raise ConfigError("this config trains a latent backbone: set model.path=/path/to/the/diffusers/pipeline/folder")
     if cfg.model.path and init == "base":  # a latent backbone's own transformer
         from .latent import is_pipeline_folder
         from .models.model import load_backbone

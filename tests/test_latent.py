@@ -254,3 +254,21 @@ def test_two_processes_latent(tmp_path, tiny_world, pipes):
     for k in single:
         assert torch.equal(r0[k], r1[k])
         torch.testing.assert_close(r0[k], single[k], rtol=1e-4, atol=1e-5)
+
+
+PIPELINE_CONFIGS = sorted(p for d in ("pixart_sigma", "sd3") for p in (HERE.parent / "realiz3d" / "configs" / d).glob("*.yaml")
+                          if p.name != "common.yaml")
+
+
+@pytest.mark.parametrize("path", PIPELINE_CONFIGS, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_shipped_pipeline_configs_run_on_tiny_pipelines(tmp_path, tiny_world, pipes, path):
+    from realiz3d.config import ConfigError
+    from realiz3d.train import build_model, load_config, train
+
+    family = "pixart" if path.parent.name == "pixart_sigma" else "sd3"
+    with pytest.raises(ConfigError, match="model.path"):
+        build_model(load_config(path, ["model.init=base"]))
+    cfg = load_config(path, [f"out={tmp_path / 'run'}", "model.init=base", f"model.path={pipes[family]}",
+                             f"data.world={tiny_world}", "train.steps=1", "train.batch_size=2", "train.checkpoint_every=0",
+                             "data.workers=0", "model.text_max_length=16"])
+    assert train(cfg, progress=False)["step"] == 1
