@@ -118,3 +118,41 @@ def test_bad_inputs(tmp_path, tiny_texturing_checkpoint, sphere_path, case):
     assert not out.exists()
     if case.endswith((".obj", ".ply")):
         assert case in err
+
+
+def _wavy_sheet(n):
+    """An open (not watertight) heightfield of 2 n^2 faces, without UVs."""
+    x, y = np.meshgrid(np.linspace(-1, 1, n + 1), np.linspace(-1, 1, n + 1))
+    v = np.c_[x.ravel(), y.ravel(), 0.2 * np.sin(3 * x.ravel()) * np.cos(2 * y.ravel())]
+    i = (np.arange(n * n).reshape(n, n) + np.arange(n)[:, None]).ravel()
+    f = np.concatenate([np.c_[i, i + 1, i + n + 1], np.c_[i + 1, i + n + 2, i + n + 1]])
+    return trimesh.Trimesh(v * 40 + [300, 0, -80], f, process=False)  # large, off-centre coordinates
+
+
+def test_unwrap_closed_sphere_like_meshes():
+    """xatlas alone segfaults on an 82k-face icosphere (jpcy/xatlas#146); the six-way split does not."""
+    from realiz3d.texture import unwrap
+
+    mesh = trimesh.creation.icosphere(subdivisions=6)
+    v, f, uv = unwrap(mesh)
+    assert len(f) == len(mesh.faces) and len(uv) == len(v) and uv.min() >= 0 and uv.max() <= 1
+    # every face keeps its geometry: same corners, in order
+    np.testing.assert_allclose(v[f], mesh.vertices[mesh.faces], atol=1e-6)
+
+
+def test_texture_open_500k_face_mesh(tmp_path, tiny_texturing_checkpoint):
+    """An open sheet of 500,000 faces with large off-centre coordinates, end to end."""
+    from realiz3d.pipeline import Realiz3DPipeline
+    from realiz3d.texture import run_texture
+
+    mesh = _wavy_sheet(500)
+    assert len(mesh.faces) == 500_000 and not mesh.is_watertight
+    src = tmp_path / "sheet.ply"
+    mesh.export(src)
+    pipe = Realiz3DPipeline.from_pretrained(tiny_texturing_checkpoint, device="cpu")
+    rep = run_texture(src, "a wood floor", tmp_path / "out" / "sheet.glb", pipe,
+                      TextureOptions(views=4, texture_size=128, extra_views=[(0.0, 89.0)]), steps=2)
+    assert 0.2 < rep["texel_coverage"] <= 1  # the top view sees most of the sheet
+    loaded = trimesh.load(tmp_path / "out" / "sheet.glb", force="mesh")
+    assert len(loaded.faces) == 500_000 and loaded.visual.uv is not None
+    np.testing.assert_allclose(loaded.bounds, mesh.bounds, atol=1e-3)
