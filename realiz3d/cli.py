@@ -272,12 +272,39 @@ def evaluate(
     schedule: str = typer.Option("shifted", help="domain schedule"),
     steps: int = typer.Option(20, help="denoising steps"),
     assets: Optional[int] = typer.Option(None, help="evaluate the first N assets only"),
+    prompts: Optional[Path] = typer.Option(None, help="real backbones: text file of prompts to generate and score"),
+    references: Optional[Path] = typer.Option(None, help="real backbones: folder of reference images (FID/KID)"),
+    inception: Optional[Path] = typer.Option(None, help="real backbones: TorchScript Inception (inception-2015-12-05.pt) for FID/KID"),
+    clip: Optional[Path] = typer.Option(None, help="real backbones: local CLIP model folder for the CLIP score"),
+    views: int = typer.Option(4, help="real backbones: views per prompt"),
 ):
-    """Score one model on the held-out (or validation) assets of the built-in world."""
+    """Score one model: on the built-in world's held-out (or validation) assets, or, for a real
+    backbone, on your prompts with FID/KID against reference images and CLIP score."""
     from .experiments import TASKS, evaluate_checkpoint
 
     if task not in TASKS:
         raise ValueError(f"--task {task!r}: expected one of {TASKS}")
+    latent = (checkpoint / "model_index.json").is_file()
+    if (checkpoint / "realiz3d_config.json").is_file():
+        latent = latent or "pipeline" in json.loads((checkpoint / "realiz3d_config.json").read_text()).get("extra", {})
+    if prompts is not None or latent:
+        from .evaluation.backbone_metrics import check_metric_args, score_prompts
+        from .pipeline import Realiz3DPipeline
+
+        if task != "multiview":
+            raise ValueError("--prompts scoring is for text-to-multiview; for texturing score the views `realiz3d texture` writes")
+        if prompts is None:
+            raise ValueError(f"{checkpoint} is a real-backbone checkpoint: score it with --prompts FILE and "
+                             "--references DIR --inception PATH (FID/KID) and/or --clip FOLDER (CLIP score)")
+        plist = _prompts(None, prompts)
+        check_metric_args(references, inception, clip)  # before loading any model
+        res = score_prompts(Realiz3DPipeline.from_pretrained(checkpoint), plist, references, inception, clip, views,
+                            steps, schedule=schedule)
+        res["checkpoint"] = str(checkpoint)
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "scores.json").write_text(json.dumps(res, indent=2))
+        typer.echo(json.dumps(res))
+        return
     if split not in ("heldout", "val"):
         raise ValueError(f"--split {split!r}: expected heldout or val")
     res = evaluate_checkpoint(checkpoint, task, world / split, schedule, assets, steps)

@@ -84,3 +84,36 @@ def build_tiny_pipeline(family: str, path: str | Path, seed: int = 0) -> Path:
     path = Path(path)
     pipe.save_pretrained(str(path))
     return path
+
+
+def build_tiny_metric_models(path: str | Path, seed: int = 0) -> dict:
+    """A tiny TorchScript feature network with the Inception file's calling convention
+    (`net(x_0_255, return_features=True)`) and a tiny CLIP model folder, for tests of the
+    FID/KID/CLIP plumbing. Their scores mean nothing."""
+    from transformers import CLIPConfig, CLIPImageProcessor, CLIPModel, CLIPProcessor, CLIPTextConfig, CLIPVisionConfig
+
+    torch.manual_seed(seed)
+    path = Path(path)
+    path.mkdir(parents=True, exist_ok=True)
+
+    class Features(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv = torch.nn.Conv2d(3, 16, 3, stride=2)
+
+        def forward(self, x: torch.Tensor, return_features: bool = False) -> torch.Tensor:
+            return self.conv(x / 255.0).relu().mean(dim=(2, 3))
+
+    torch.jit.script(Features()).save(str(path / "features.pt"))
+    tok = _tokenizer(77)
+    cfg = CLIPConfig(
+        text_config=CLIPTextConfig(vocab_size=tok.vocab_size, hidden_size=16, intermediate_size=32, num_hidden_layers=1,
+                                   num_attention_heads=2, max_position_embeddings=77, eos_token_id=tok.sep_token_id,
+                                   bos_token_id=tok.cls_token_id, pad_token_id=tok.pad_token_id).to_dict(),
+        vision_config=CLIPVisionConfig(hidden_size=16, intermediate_size=32, num_hidden_layers=1, num_attention_heads=2,
+                                       image_size=32, patch_size=8).to_dict(),
+        projection_dim=8)
+    CLIPModel(cfg).save_pretrained(str(path / "clip"))
+    CLIPProcessor(image_processor=CLIPImageProcessor(size={"shortest_edge": 32}, crop_size={"height": 32, "width": 32}),
+                  tokenizer=tok).save_pretrained(str(path / "clip"))
+    return {"inception": path / "features.pt", "clip": path / "clip"}
