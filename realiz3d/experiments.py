@@ -47,9 +47,11 @@ class Plan:
     def preset(cls, name: str, world: str, out: str, **kw) -> "Plan":
         presets = {
             "default": {},
-            "quick": dict(methods=("naive", "mixed", "realiz3d"), stage1_steps=150, steps=150, eval_assets=20,
+            # sized from measured step times (stage 2, batch 16 four-view grids: ~1.1 s/step with 2
+            # threads on this CPU); the default plan takes ~2.5 h here (docs/results.md)
+            "quick": dict(methods=("naive", "mixed", "realiz3d"), stage1_steps=150, steps=100, eval_assets=20,
                           dial_blocks=(0, 3, 6), dial_fractions=(0.0, 0.5, 1.0)),
-            "demo": dict(tasks=("texturing", "multiview"), methods=("naive", "realiz3d"), stage1_steps=150, steps=250,
+            "demo": dict(tasks=("texturing", "multiview"), methods=("naive", "realiz3d"), stage1_steps=150, steps=120,
                          eval_assets=12, dial_blocks=(0, 3), dial_fractions=(0.0, 0.5)),
             "tiny": dict(methods=("naive", "realiz3d"), stage1_steps=2, steps=2, batch_size=4, eval_steps=2,
                          eval_assets=4, dial_blocks=(0, 1), dial_fractions=(0.0, 1.0), init="scratch"),
