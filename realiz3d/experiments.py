@@ -33,6 +33,7 @@ class Plan:
     methods: tuple[str, ...] = ("naive", "mixed", "switcher", "realiz3d") + ABLATIONS
     seeds: int = 1
     stage1_steps: int = 600
+    stage1_batch_size: int = 64  # single images per stage-1 step
     steps: int = 300
     batch_size: int = 16
     eval_steps: int = 20
@@ -53,7 +54,7 @@ class Plan:
                           dial_blocks=(0, 3, 6), dial_fractions=(0.0, 0.5, 1.0)),
             "demo": dict(tasks=("texturing", "multiview"), methods=("naive", "realiz3d"), stage1_steps=150, steps=120,
                          eval_assets=12, dial_blocks=(0, 3), dial_fractions=(0.0, 0.5)),
-            "tiny": dict(methods=("naive", "realiz3d"), stage1_steps=2, steps=2, batch_size=4, eval_steps=2,
+            "tiny": dict(methods=("naive", "realiz3d"), stage1_steps=2, stage1_batch_size=4, steps=2, batch_size=4, eval_steps=2,
                          eval_assets=4, dial_blocks=(0, 1), dial_fractions=(0.0, 1.0), init="scratch"),
         }
         if name not in presets:
@@ -100,7 +101,8 @@ def train_stage1(plan: Plan, seed: int, progress: bool = True) -> Path:
 
     out = Path(plan.out) / "runs" / f"seed{seed}" / "stage1"
     if not (out / "final" / "realiz3d_config.json").is_file():
-        cfg = load_config(CONFIG_DIR / "stage1.yaml", _train_overrides(plan, out, seed, plan.stage1_steps, _init_args(plan)))
+        overrides = _train_overrides(plan, out, seed, plan.stage1_steps, _init_args(plan))
+        cfg = load_config(CONFIG_DIR / "stage1.yaml", overrides + [f"train.batch_size={plan.stage1_batch_size}"])
         train(cfg, progress=progress)
     return out / "final"
 
