@@ -247,11 +247,17 @@ def realism_control_dial(ckpt: Path, task: str, split: Path, plan: Plan, ev) -> 
 
     key = "view_accuracy" if task == "multiview" else "mask_iou"
     rows = []
+    real_mode = None  # every (0, s) and (L, 0) is the all-real schedule: evaluated once
     for L in plan.dial_blocks:
         for s in plan.dial_fractions:
+            if (L == 0 or s == 0) and real_mode is not None:
+                rows.append({**real_mode, "L": L, "s": s})
+                continue
             r = evaluate_checkpoint(ckpt, task, split, DomainSchedule("shifted", blocks=L, fraction=s), plan.eval_assets,
                                     plan.eval_steps, plan.eval_guidance, evaluators=ev, leakage=False)
             rows.append({"L": L, "s": s, "realism": r["realism"], "control": r.get(key)})
+            if L == 0 or s == 0:
+                real_mode = rows[-1]
     return rows
 
 
