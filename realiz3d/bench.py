@@ -340,6 +340,7 @@ def bench_latent_train(batch: int = 8, repeats: int = 10) -> dict:
     from pathlib import Path
 
     from .cache import write_cache
+    from .data import load_real, load_synthetic
     from .latent import LatentStack
     from .tiny_pipelines import build_tiny_pipeline
     from .train import _loss, build_model, load_config, set_trainable, setup_latent
@@ -351,9 +352,6 @@ def bench_latent_train(batch: int = 8, repeats: int = 10) -> dict:
         build_world(d / "world", WorldConfig.preset("tiny"), workers=1, progress=False)
         for fam in ("pixart", "sd3"):
             pipe = build_tiny_pipeline(fam, d / fam)
-            sets = {}
-            from .data import load_real, load_synthetic
-
             sets = {"synthetic": load_synthetic(d / "world" / "synthetic"), "real": load_real(d / "world" / "real", 16)}
             write_cache(d / f"cache-{fam}", LatentStack.from_folder(pipe, "cpu"), sets, progress=False)
             base = [f"out={d / 'run'}", f"model.path={pipe}", f"data.world={d / 'world'}", "train.stage=stage2",

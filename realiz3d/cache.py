@@ -108,6 +108,7 @@ class TextCache:
         self.index = {c: i for i, c in enumerate(json.loads(meta["captions"]))}
         self.max_length = int(meta["max_length"])
         self.family = meta["family"]
+        self._keys = set(self._f.keys())
 
     def __contains__(self, caption: str) -> bool:
         return caption in self.index
@@ -118,8 +119,7 @@ class TextCache:
             raise LatentError(f"caption {missing[0]!r} is not in the text cache {self.path}; rebuild it with `realiz3d cache`")
         ids = [self.index[c] for c in captions]
         hs = [self._f.get_tensor(f"h{i}").float() for i in ids]
-        keys = set(self._f.keys())
-        if f"m{ids[0]}" in keys:  # masked (PixArt): pad back to the longest caption of the batch
+        if f"m{ids[0]}" in self._keys:  # masked (PixArt): pad back to the longest caption of the batch
             length = max(h.shape[0] for h in hs)
             h = torch.zeros(len(ids), length, hs[0].shape[-1])
             mask = torch.zeros(len(ids), length, dtype=torch.long)
@@ -128,9 +128,8 @@ class TextCache:
                 mask[j, : x.shape[0]] = 1
         else:
             h, mask = torch.stack(hs), None
-        pooled = torch.stack([self._f.get_tensor(f"p{i}").float() for i in ids]) if f"p{ids[0]}" in keys else None
-        mv = (lambda t: None if t is None else t.to(device))
-        return TextCondition(hidden_states=mv(h), mask=mv(mask), pooled=mv(pooled))
+        pooled = torch.stack([self._f.get_tensor(f"p{i}").float() for i in ids]) if f"p{ids[0]}" in self._keys else None
+        return TextCondition(hidden_states=h, mask=mask, pooled=pooled).to(device)
 
 
 class LatentCache:

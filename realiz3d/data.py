@@ -144,6 +144,13 @@ def load_image(path: Path, resolution: int | None = None) -> np.ndarray:
         raise DataError(f"{path}: not a readable image ({type(e).__name__})") from None
 
 
+def texturing_maps(normal: torch.Tensor, position: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """uint8-valued normal, position (..., 3, R, R) and mask (..., 1, R, R) -> the texturing
+    control (..., 6, R, R): normals in [-1, 1] and positions in [0, 1], zero off the object."""
+    m = (mask.float() / 255 > 0.5).float()
+    return torch.cat([(normal.float() / 127.5 - 1) * m, position.float() / 255 * m], dim=-3)
+
+
 @dataclass
 class SyntheticSet(torch.utils.data.Dataset):
     """A synthetic multiview set in memory (a map-style PyTorch dataset). Tensors are
@@ -184,10 +191,7 @@ class SyntheticSet(torch.utils.data.Dataset):
         """(B, N, 6, R, R) control maps of a kind: 'texturing' = normal + position (0 off-object),
         'camera' = Plücker rays."""
         if kind == "texturing":
-            m = (self.mask[idx].float() / 255 > 0.5).float()
-            n = (self.normal[idx].float() / 127.5 - 1) * m
-            p = (self.position[idx].float() / 255) * m
-            return torch.cat([n, p], dim=2)
+            return texturing_maps(self.normal[idx], self.position[idx], self.mask[idx])
         if kind == "camera":
             return self._plucker[idx]
         raise ValueError(f"control kind {kind!r}: expected 'texturing' or 'camera'")

@@ -138,12 +138,7 @@ class LatentStack:
             emb, _, pooled, _ = self.pipe.encode_prompt(list(captions), None, None, do_classifier_free_guidance=False,
                                                         device=dev, max_sequence_length=self.max_length)
             cond = TextCondition(hidden_states=emb.float(), pooled=pooled.float())
-        return _to(cond, device)
-
-
-def _to(cond: TextCondition, device) -> TextCondition:
-    mv = (lambda t: None if t is None else t.to(device))
-    return TextCondition(mv(cond.hidden_states), mv(cond.mask), mv(cond.pooled), mv(cond.class_labels))
+        return cond.to(device)
 
 
 class PipelineTextEncoder:
@@ -171,7 +166,7 @@ class PipelineTextEncoder:
             enc = self.stack.encode_text(todo, "cpu")
             for i, c in enumerate(todo):
                 self.memo[c] = enc.select(torch.tensor([i]))
-        return _to(TextCondition.cat([self.memo[c] for c in captions]), device)
+        return TextCondition.cat([self.memo[c] for c in captions]).to(device)
 
 
 def vae_geometry(path: str | Path) -> tuple[int, int]:

@@ -31,7 +31,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .data import DataError
+from .data import DataError, texturing_maps
 
 INDEX = "index.json"
 
@@ -114,11 +114,10 @@ def _decode(kind: str, files: dict, resolution: int | None) -> dict:
            for m in ("rgb", "normal", "position", "mask")}
     if resolution and arr["rgb"].shape[1] != resolution:
         raise DataError(f"sharded item {meta.get('id')}: views of {arr['rgb'].shape[1]} pixels, expected {resolution}")
-    t = {m: torch.from_numpy(np.ascontiguousarray(a)).permute(0, 3, 1, 2).float() for m, a in arr.items()}
-    mask = (t["mask"][:, :1] / 255 > 0.5).float()
+    t = {m: torch.from_numpy(np.ascontiguousarray(a)).permute(0, 3, 1, 2) for m, a in arr.items()}
     cams = [Camera.from_dict(c) for c in meta["cameras"]]
-    return {"views": t["rgb"] / 127.5 - 1, "caption": cap,
-            "texturing": torch.cat([(t["normal"] / 127.5 - 1) * mask, t["position"] / 255 * mask], dim=1),
+    return {"views": t["rgb"].float() / 127.5 - 1, "caption": cap,
+            "texturing": texturing_maps(t["normal"], t["position"], t["mask"][:, :1]),
             "camera": torch.from_numpy(np.stack([plucker(c) for c in cams])).float()}
 
 

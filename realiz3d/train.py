@@ -265,7 +265,9 @@ class Data:
                 raise ConfigError(f"train.stage={cfg.train.stage} needs real data: set data.world or data.real")
             self.real = StreamSource(real_dir, resolution, cfg.train.seed + 1, d.workers) if is_sharded(real_dir) \
                 else load_real(real_dir, resolution, d.limit, progress)
-        self.streamed = any(isinstance(s, StreamSource) for s in (self.synthetic, self.real))
+        self.real_streamed = isinstance(self.real, StreamSource)
+        self.syn_streamed = isinstance(self.synthetic, StreamSource)
+        self.streamed = self.real_streamed or self.syn_streamed
         if self.streamed and (d.cache or d.limit):
             raise ConfigError("data.cache and data.limit work with folder datasets, not with shards")
         self.cfg = cfg
@@ -273,12 +275,6 @@ class Data:
         self.space = space or (3, resolution)
         self.latent = self.space != (3, resolution)
         self.latents = latents
-
-    @staticmethod
-    def _streamed(src) -> bool:
-        from .shards import StreamSource
-
-        return isinstance(src, StreamSource)
 
     def seek(self, step: int) -> None:
         """Sharded sources: continue from where an uninterrupted run is at `step`."""
@@ -326,7 +322,7 @@ class Data:
         vae_eps = torch.randn(bsz, n, c, s, s, generator=g) if self.latent else None
         stage2 = t.stage == "stage2"
         for i in range(bsz):
-            if is_real[i] and self._streamed(self.real):
+            if is_real[i] and self.real_streamed:
                 items = self.real.take(n)
                 x0[i] = torch.stack([it["image"] for it in items])
                 caps = [it["caption"] for it in items]
@@ -335,7 +331,7 @@ class Data:
                     freeze[i] = k_freeze[i]
                     if reassign[i]:
                         domain[i, : k_re[i]] = SYNTHETIC
-            elif not is_real[i] and self._streamed(self.synthetic):
+            elif not is_real[i] and self.syn_streamed:
                 it = self.synthetic.take(1)[0]
                 v0 = int(syn_view[i]) if n == 1 else 0
                 x0[i] = it["views"][v0 : v0 + n]
@@ -400,8 +396,8 @@ def _stream_seek(data: "Data", step: int) -> None:
             r = int((torch.rand(t.batch_size, generator=g) < t.real_fraction).sum())
         n_real += r * data.views
         n_syn += t.batch_size - r
-    for src, k in ((data.real, n_real), (data.synthetic, n_syn)):
-        if Data._streamed(src):
+    for src, k, streamed in ((data.real, n_real, data.real_streamed), (data.synthetic, n_syn, data.syn_streamed)):
+        if streamed:
             src.seek(k)
 
 

@@ -41,6 +41,10 @@ class TextCondition:
         rep = (lambda t: None if t is None else t.repeat_interleave(n, dim=0))
         return TextCondition(rep(self.hidden_states), rep(self.mask), rep(self.pooled), rep(self.class_labels))
 
+    def to(self, device) -> "TextCondition":
+        mv = (lambda t: None if t is None else t.to(device))
+        return TextCondition(mv(self.hidden_states), mv(self.mask), mv(self.pooled), mv(self.class_labels))
+
     def select(self, index: torch.Tensor) -> "TextCondition":
         sel = (lambda t: None if t is None else t[index])
         return TextCondition(sel(self.hidden_states), sel(self.mask), sel(self.pooled), sel(self.class_labels))
