@@ -47,6 +47,7 @@ class ModelSection:
     domain: str = "shifter"  # shifter | switcher | none (the stage may force it)
     rank: int = 4
     control: str = "camera"  # none | camera | texturing
+    camera_embedding: bool = False  # camera control: also feed each view's camera to the timestep embedding
     objective: str = "auto"  # auto (flow for the built-in model; the pipeline scheduler's for model.path) | flow | epsilon | v_prediction
     text_max_length: int | None = None  # caption tokens for a pipeline's text encoder (default: PixArt 300, SD3 256)
 
@@ -71,6 +72,8 @@ class TrainSection:
     lr_schedule: str = "constant"  # constant | cosine | linear (diffusers.optimization names)
     warmup_steps: int = 0
     weight_decay: float = 0.0
+    # what control adds (input channels, camera embedding; zero at the start) steps at this x lr
+    control_lr_scale: float = 1.0
     max_grad_norm: float = 1.0
     ema_decay: float = 0.0  # 0 = no EMA
     real_fraction: float = 0.5  # share of real samples (stage1, stage2, mixed, switcher)
@@ -104,6 +107,8 @@ class TrainSection:
                 raise ConfigError(f"train.{name}={v}: expected [lo, hi] with 0 <= lo <= hi")
         if self.lr <= 0:
             raise ConfigError(f"train.lr={self.lr}: expected a positive number")
+        if self.control_lr_scale <= 0:
+            raise ConfigError(f"train.control_lr_scale={self.control_lr_scale}: expected a positive number")
         if not 0.0 <= self.ema_decay < 1.0:
             raise ConfigError(f"train.ema_decay={self.ema_decay}: expected a number in [0, 1)")
         if self.mixed_precision not in ("auto", "no", "bf16", "fp16"):
@@ -170,6 +175,9 @@ def build_model(cfg: RunConfig) -> Realiz3DTransformer:
     domain, control = stage_domain(cfg), stage_control(cfg)
     init = cfg.model.init
     torch.manual_seed(cfg.train.seed)  # what is new (shifters' A, switcher) starts the same on every process
+    camera_emb = bool(cfg.model.camera_embedding) and control == "camera"
+    if cfg.model.camera_embedding and cfg.model.control != "camera":
+        raise ConfigError(f"model.camera_embedding needs model.control=camera, not {cfg.model.control!r}")
     if cfg.model.path == "required":
         raise ConfigError("this config trains a latent backbone: set model.path=/path/to/the/diffusers/pipeline/folder")
     if cfg.model.path and init == "base":  # a latent backbone's own transformer
@@ -182,10 +190,11 @@ def build_model(cfg: RunConfig) -> Realiz3DTransformer:
         backbone = load_backbone(path / "transformer")
         fam_in = backbone.config.in_channels
         mc = ModelConfig(domain=domain, rank=cfg.model.rank, control=control, pred_channels=fam_in,
-                         extra={"pipeline": str(path.resolve())})
+                         camera_embedding=camera_emb, extra={"pipeline": str(path.resolve())})
         return Realiz3DTransformer(backbone, mc)
     if init == "scratch":
-        mc = ModelConfig(domain=domain, rank=cfg.model.rank, control=control, extra={"preset": cfg.model.preset})
+        mc = ModelConfig(domain=domain, rank=cfg.model.rank, control=control, camera_embedding=camera_emb,
+                         extra={"preset": cfg.model.preset})
         return Realiz3DTransformer(build_builtin_backbone(cfg.model.preset, seed=cfg.train.seed), mc)
     path = BASE_MODEL_DIR if init == "base" else Path(init)
     if not (path / "realiz3d_config.json").is_file():
@@ -195,10 +204,52 @@ def build_model(cfg: RunConfig) -> Realiz3DTransformer:
                 "`realiz3d train --config configs/world/pretrain.yaml` or set model.init=scratch"
             )
         raise ConfigError(f"model.init={init}: not a realiz3d checkpoint (no realiz3d_config.json)")
-    model = Realiz3DTransformer.from_pretrained(path, domain=domain, rank=cfg.model.rank, control=control)
+    model = Realiz3DTransformer.from_pretrained(path, domain=domain, rank=cfg.model.rank, control=control,
+                                                camera_embedding=camera_emb)
     if cfg.model.path:
         model.config.extra["pipeline"] = str(Path(cfg.model.path).resolve())
     return model
+
+
+def param_groups(model: Realiz3DTransformer, params: list[torch.nn.Parameter], lr: float, control_scale: float) -> list[dict]:
+    """The optimizer's groups: what control adds outside the backbone (new, zero-initialised
+    modules) steps at control_scale x lr; the rest at lr."""
+    ctrl = {id(p) for p in model.control_parameters()}
+    groups = [{"params": [p for p in params if id(p) not in ctrl], "lr": lr}]
+    new = [p for p in params if id(p) in ctrl]
+    if new:
+        groups.append({"params": new, "lr": lr * control_scale})
+    return groups
+
+
+class ControlLR:
+    """Let the control input channels of the patch embedding step `scale` times the lr.
+
+    They start at zero (the identity) and AdamW moves a weight by at most ~lr per step,
+    so at lr 1e-4 a few hundred steps leave them ~100x smaller than the image weights
+    beside them and the model can barely see its control. The optimizer holds the whole
+    conv weight as one tensor, so this scales the update of the control slice after each
+    optimizer step: w += (scale - 1) * (w - w_before), which for AdamW is exactly a
+    learning rate of scale * lr (weight decay included) on those entries.
+    """
+
+    def __init__(self, model: Realiz3DTransformer, params: list[torch.nn.Parameter], scale: float):
+        cc = model.control_channels
+        w = model.family.patch_conv(model.backbone).weight
+        self.active = scale != 1.0 and cc > 0 and any(p is w for p in params)
+        self.weight, self.start, self.scale = w, w.shape[1] - cc, scale
+        self._before = None
+
+    def before_step(self) -> None:
+        if self.active:
+            self._before = self.weight.detach()[:, self.start :].clone()
+
+    @torch.no_grad()
+    def after_step(self) -> None:
+        if self.active and self._before is not None:
+            sl = self.weight[:, self.start :]
+            sl.add_(sl - self._before, alpha=self.scale - 1.0)
+            self._before = None
 
 
 def set_trainable(model: Realiz3DTransformer, stage: str) -> list[torch.nn.Parameter]:
@@ -207,9 +258,9 @@ def set_trainable(model: Realiz3DTransformer, stage: str) -> list[torch.nn.Param
     if stage == "stage1":
         params = model.domain_parameters()
     elif stage == "switcher":
-        params = model.backbone_parameters() + model.domain_parameters()
+        params = model.backbone_parameters() + model.control_parameters() + model.domain_parameters()
     else:
-        params = model.backbone_parameters()
+        params = model.backbone_parameters() + model.control_parameters()
     for p in params:
         p.requires_grad_(True)
     return params
@@ -419,10 +470,14 @@ def latest_checkpoint(out: Path) -> Path | None:
     return dirs[-1] if dirs else None
 
 
+IDENTITY_DEFAULTS = {"model.camera_embedding": False}
+
+
 def _identity(cfg: RunConfig) -> dict:
     """What must match between a checkpoint and the config that resumes it."""
     return {"model.init": cfg.model.init, "model.preset": cfg.model.preset, "model.rank": cfg.model.rank,
-            "model.control": cfg.model.control, "model.objective": cfg.model.objective, "model.path": cfg.model.path, "train.stage": cfg.train.stage}
+            "model.control": cfg.model.control,
+            "model.camera_embedding": cfg.model.camera_embedding, "model.objective": cfg.model.objective, "model.path": cfg.model.path, "train.stage": cfg.train.stage}
 
 
 # -- the loop ----------------------------------------------------------------------------
@@ -465,8 +520,9 @@ def train(cfg: RunConfig, resume: str | None = None, progress: bool = True, stop
             raise ConfigError(f"--resume {resume}: not a complete checkpoint")
         saved = json.loads((start_ckpt / "state.json").read_text())["identity"]
         for k, v in _identity(cfg).items():
-            if saved.get(k) != v:
-                raise ConfigError(f"cannot resume {start_ckpt}: it was trained with {k}={saved.get(k)!r}, this config has {v!r}")
+            was = saved.get(k, IDENTITY_DEFAULTS.get(k))  # keys added later: what older runs did
+            if was != v:
+                raise ConfigError(f"cannot resume {start_ckpt}: it was trained with {k}={was!r}, this config has {v!r}")
 
     model = build_model(cfg)
     params = set_trainable(model, t.stage)
@@ -481,13 +537,14 @@ def train(cfg: RunConfig, resume: str | None = None, progress: bool = True, stop
 
     from diffusers.optimization import get_scheduler
 
-    optimizer = torch.optim.AdamW(params, lr=t.lr, weight_decay=t.weight_decay)
+    optimizer = torch.optim.AdamW(param_groups(model, params, t.lr, t.control_lr_scale), lr=t.lr, weight_decay=t.weight_decay)
     lr_sched = get_scheduler(t.lr_schedule, optimizer, num_warmup_steps=t.warmup_steps, num_training_steps=t.steps)
     ema = None
     if t.ema_decay > 0:
         from diffusers.training_utils import EMAModel
 
         ema = EMAModel(params, decay=t.ema_decay)
+    control_lr = ControlLR(model, params, t.control_lr_scale)
     dmodel, optimizer, lr_sched = accel.prepare(model, optimizer, lr_sched)
     if ema is not None:
         accel.register_for_checkpointing(ema)
@@ -527,7 +584,9 @@ def train(cfg: RunConfig, resume: str | None = None, progress: bool = True, stop
             loss_all = accel.reduce(loss_sum, reduction="mean")
             finite = bool(torch.isfinite(loss_all)) and bool(torch.isfinite(torch.as_tensor(grad_norm)))
             if finite:
+                control_lr.before_step()
                 optimizer.step()
+                control_lr.after_step()
                 lr_sched.step()
                 if ema is not None:
                     ema.step(params)

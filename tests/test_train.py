@@ -158,10 +158,12 @@ def test_resume_with_mismatched_config_names_the_mismatch(tmp_path, tiny_world):
     ("model.rank=0", "rank"),
     ("train.unknown=1", "unknown config key train.unknown"),
     ("model.control=depth", "control kind"),
+    ("train.control_lr_scale=0", "control_lr_scale"),
+    ("model.control=texturing model.camera_embedding=true", "camera_embedding needs model.control=camera"),
 ])
 def test_bad_configs_fail_clearly(tmp_path, tiny_world, override, match):
     with pytest.raises((ConfigError, ValueError), match=match):
-        cfg = load_config(None, [override, "model.init=scratch", "model.preset=tiny", f"data.world={tiny_world}"])
+        cfg = load_config(None, [*override.split(), "model.init=scratch", "model.preset=tiny", f"data.world={tiny_world}"])
         from realiz3d.train import build_model
 
         build_model(cfg)
@@ -200,3 +202,37 @@ def test_bf16_mixed_precision_run(tmp_path, tiny_world):
     cfg = tiny_cfg(tmp_path, tiny_world, "stage2", mixed_precision="bf16", gradient_checkpointing="on", freeze_k="[1,1]")
     summary = train(cfg, progress=False)
     assert summary["step"] == 2 and summary["nonfinite_skipped"] == 0
+
+
+def test_control_lr_scale_is_a_larger_lr_on_the_control_channels_only():
+    """ControlLR with AdamW == AdamW at scale x lr on the control slice, plain lr elsewhere."""
+    from realiz3d.models import ModelConfig, Realiz3DTransformer
+    from realiz3d.models.builtin import build_builtin_backbone
+    from realiz3d.train import ControlLR
+
+    def run(lr, scale):
+        model = Realiz3DTransformer(build_builtin_backbone("tiny", seed=0), ModelConfig(control="camera"))
+        w = model.family.patch_conv(model.backbone).weight
+        assert w[:, 3:].abs().sum() == 0  # starts as the identity
+        opt = torch.optim.AdamW([w], lr=lr, weight_decay=0.01)
+        ctl = ControlLR(model, [w], scale)
+        g = torch.Generator().manual_seed(0)
+        for _ in range(5):
+            w.grad = torch.randn(w.shape, generator=g)
+            ctl.before_step()
+            opt.step()
+            ctl.after_step()
+        return w.detach().clone()
+
+    scaled, plain, fast = run(1e-3, 10.0), run(1e-3, 1.0), run(1e-2, 1.0)
+    assert torch.allclose(scaled[:, 3:], fast[:, 3:], atol=1e-7)
+    assert torch.equal(scaled[:, :3], plain[:, :3])
+    assert not torch.allclose(scaled[:, 3:], plain[:, 3:])
+
+
+def test_camera_embedding_trains_and_is_exported(tmp_path, tiny_world):
+    cfg = tiny_cfg(tmp_path, tiny_world, "naive", control_lr_scale=10)
+    cfg.model.control, cfg.model.camera_embedding = "camera", True
+    _, after, changed = _run_and_diff(cfg)
+    assert {"camera_embedding.fc1.weight", "camera_embedding.fc2.weight"} <= changed
+    assert after["camera_embedding.fc2.weight"].abs().sum() > 0  # started at zero
