@@ -62,3 +62,31 @@ def control_to_resolution(control: torch.Tensor, size: tuple[int, int]) -> torch
     flat = control.reshape(-1, *control.shape[-3:])
     out = torch.nn.functional.avg_pool2d(flat, (h // size[0], w // size[1]))
     return out.reshape(*lead, *out.shape[-3:])
+
+
+class CameraEmbedding(nn.Module):
+    """Per-view camera vector added to the backbone's timestep embedding (text-to-multiview).
+
+    The Plücker rays enter every patch through the control channels, but a view's camera is
+    a global fact about the whole view, and the timestep embedding modulates every block
+    (adaLN), so MVDream-style models feed the camera there. Here the camera vector is the
+    view's mean Plücker ray (mean direction and moment: it carries the azimuth, elevation
+    and distance of a centred pinhole camera), through a two-layer MLP without biases
+    whose output layer starts at zero: attaching it changes nothing, and null control
+    (all-zero rays, the real samples) adds exactly zero at any point of training.
+    """
+
+    def __init__(self, dim: int, in_features: int = 6):
+        super().__init__()
+        self.fc1 = nn.Linear(in_features, dim, bias=False)
+        self.fc2 = nn.Linear(dim, dim, bias=False)
+        nn.init.zeros_(self.fc2.weight)
+
+    @staticmethod
+    def summarize(control: torch.Tensor) -> torch.Tensor:
+        """(M, 6, H, W) Plücker maps -> (M, 6) per-view camera vectors."""
+        return control.float().mean(dim=(-2, -1))
+
+    def forward(self, temb: torch.Tensor, camera: torch.Tensor) -> torch.Tensor:
+        # temb: (M, D); camera: (M, 6)
+        return temb + self.fc2(torch.nn.functional.silu(self.fc1(camera.to(self.fc1.weight.dtype)))).to(temb.dtype)

@@ -2,14 +2,16 @@
 
     x (B, N, C, H, W) views  --+-- control maps (B, N, Cc, H, W), zero = null control
                                v
-    backbone on B*N images: patch embedding (widened, zero-init control channels)
+    backbone on B*N images: patch embedding (widened, zero-init control channels);
+      camera control: + CameraEmbedding(mean Plücker ray of the view) on the timestep embedding
       -> for each block i: [detach rows frozen at i] -> + Domain Shifter bias(domain[:, i])
          -> block (self-attention over the views of a sample in multiview mode)
       -> output (B, N, C, H, W)
 
 Nothing in diffusers is edited: shifters and layer freezing are forward pre-hooks on the
 blocks, multiview attention is an attention processor, control is a widened patch
-embedding, the switcher baseline is a forward hook on the timestep embedding.
+embedding, the switcher baseline and the camera embedding are forward hooks on the
+timestep embedding.
 """
 from __future__ import annotations
 
@@ -22,7 +24,7 @@ import torch
 from torch import nn
 
 from .attention import MultiviewAttnProcessor, MultiviewJointAttnProcessor, ViewLayout
-from .control import control_channels, control_to_resolution, widen_patch_embedding
+from .control import CameraEmbedding, control_channels, control_to_resolution, widen_patch_embedding
 from .domain_shifter import DomainShifters, DomainSpec, ShifterConfig, resolve_domain
 from .families import FAMILIES, Family, TextCondition, family_of
 from .switcher import DomainSwitcher
@@ -41,6 +43,8 @@ class ModelConfig:
     pred_channels: int | None = None  # channels of the prediction; default: backbone out_channels
     base_in_channels: int | None = None  # backbone input channels before control was attached
     family: str | None = None  # filled in from the backbone
+    # control='camera': also add each view's camera vector to the timestep embedding (CameraEmbedding)
+    camera_embedding: bool = False
     extra: dict = field(default_factory=dict)  # free-form (text encoder name, preset, ...)
 
     def __post_init__(self):
@@ -57,6 +61,7 @@ class _Step:
     checkpointing recomputes the same thing)."""
 
     ids: torch.Tensor | None = None  # (B*N, num_blocks)
+    camera: torch.Tensor | None = None  # (B*N, 6) per-view camera vectors (CameraEmbedding)
     freeze_k: torch.Tensor | None = None  # (B*N,)
 
 
@@ -112,6 +117,14 @@ def _switcher_hook(module, args, output):
     return model.switcher(output, ids.max(dim=1).values)
 
 
+def _camera_hook(module, args, output):
+    model = module._realiz3d_owner
+    cam = model._step.camera
+    if cam is None:
+        return None
+    return model.camera_embedding(output, cam)
+
+
 def _detach_rows(h: torch.Tensor, rows: torch.Tensor) -> torch.Tensor:
     if bool(rows.all()):
         return h.detach()
@@ -151,6 +164,16 @@ class Realiz3DTransformer(nn.Module):
             self.switcher = DomainSwitcher(hidden)
             _own(temb, self, -1)
             temb.register_forward_hook(_switcher_hook)
+        self.camera_embedding: CameraEmbedding | None = None
+        if config.camera_embedding:
+            if config.control != "camera":
+                raise ValueError(f"camera_embedding needs control='camera', not {config.control!r}")
+            temb = self.family.time_embedding(backbone)
+            if temb is None:
+                raise ValueError(f"the camera embedding needs a timestep embedding; {self.family.name} has none exposed")
+            self.camera_embedding = CameraEmbedding(hidden)
+            _own(temb, self, -1)
+            temb.register_forward_hook(_camera_hook)
         self.layout = ViewLayout()
         self._step = _Step()
         self._default_domain: DomainSpec = "real"
@@ -221,6 +244,7 @@ class Realiz3DTransformer(nn.Module):
         b, n, c, h, w = x.shape
         flat = x.reshape(b * n, c, h, w)  # (B*N, C, H, W)
         cc = self.control_channels
+        camera = None
         if cc:
             if control is None:
                 ctrl = flat.new_zeros(b * n, cc, h, w)
@@ -228,6 +252,8 @@ class Realiz3DTransformer(nn.Module):
                 if control.shape[:3] != (b, n, cc):
                     raise ValueError(f"control of shape {tuple(control.shape)}: expected {(b, n, cc, h, w)}")
                 ctrl = control_to_resolution(control, (h, w)).reshape(b * n, cc, h, w).to(flat.dtype)
+            if self.camera_embedding is not None:
+                camera = CameraEmbedding.summarize(ctrl)
             flat = torch.cat([flat, ctrl], dim=1)  # (B*N, C+Cc, H, W)
         elif control is not None:
             raise ValueError("control given, but this model has no control channels (control='none')")
@@ -248,7 +274,7 @@ class Realiz3DTransformer(nn.Module):
             fk = torch.as_tensor(freeze_k, device=x.device).long().reshape(b).repeat_interleave(n, 0)  # (B*N,)
             if ((fk < 0) | (fk > self.num_blocks)).any():
                 raise ValueError(f"freeze_k must lie in [0, {self.num_blocks}]")
-        self._step = _Step(ids=ids, freeze_k=fk)
+        self._step = _Step(ids=ids, camera=camera, freeze_k=fk)
 
         t = torch.as_tensor(timestep, device=x.device)
         t = (t.expand(b) if t.ndim == 0 else t).repeat_interleave(n, 0)  # (B*N,)
@@ -265,6 +291,11 @@ class Realiz3DTransformer(nn.Module):
 
     def backbone_parameters(self) -> list[nn.Parameter]:
         return list(self.backbone.parameters())
+
+    def control_parameters(self) -> list[nn.Parameter]:
+        """What control adds outside the backbone (the camera embedding; the control input
+        channels live in the backbone's patch embedding)."""
+        return [] if self.camera_embedding is None else list(self.camera_embedding.parameters())
 
     def block_parameters(self, i: int) -> list[nn.Parameter]:
         return list(self.blocks[i].parameters())
@@ -283,6 +314,11 @@ class Realiz3DTransformer(nn.Module):
             from safetensors.torch import save_file
 
             save_file({"table": self.switcher.table.detach().cpu().contiguous()}, str(path / "domain_switcher.safetensors"))
+        if self.camera_embedding is not None:
+            from safetensors.torch import save_file
+
+            save_file({k: v.detach().cpu().contiguous() for k, v in self.camera_embedding.state_dict().items()},
+                      str(path / "camera_embedding.safetensors"))
         tmp = path / "realiz3d_config.json.tmp"
         tmp.write_text(json.dumps(asdict(self.config), indent=2))
         tmp.replace(path / "realiz3d_config.json")
@@ -307,6 +343,10 @@ class Realiz3DTransformer(nn.Module):
             from safetensors.torch import load_file
 
             model.switcher.load_state_dict(load_file(str(path / "domain_switcher.safetensors")))
+        if model.camera_embedding is not None and (path / "camera_embedding.safetensors").exists():
+            from safetensors.torch import load_file
+
+            model.camera_embedding.load_state_dict(load_file(str(path / "camera_embedding.safetensors")))
         return model
 
 
