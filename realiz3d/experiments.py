@@ -232,7 +232,8 @@ def reproduce(plan: Plan, progress: bool = True) -> dict:
     if "realiz3d" in plan.methods:
         for task in plan.tasks:
             ckpt = Path(plan.out) / "runs" / "seed0" / task / "realiz3d" / "final"
-            dial[task] = realism_control_dial(ckpt, task, held, plan, ev)
+            rm = next((r for r in results if r["seed"] == 0 and r["task"] == task and r["method"] == "realiz3d (real mode)"), None)
+            dial[task] = realism_control_dial(ckpt, task, held, plan, ev, rm)
     summary = {"plan": asdict(plan), "results": results, "table": table, "dial": dial, "seconds": round(time.time() - t0, 1)}
     (out / "results.json").write_text(json.dumps(summary, indent=2, default=str))
     (out / "results.md").write_text(markdown_table(table))
@@ -242,12 +243,16 @@ def reproduce(plan: Plan, progress: bool = True) -> dict:
     return summary
 
 
-def realism_control_dial(ckpt: Path, task: str, split: Path, plan: Plan, ev) -> list[dict]:
+def realism_control_dial(ckpt: Path, task: str, split: Path, plan: Plan, ev, real_mode_result: dict | None = None) -> list[dict]:
+    """real_mode_result: the same checkpoint already scored in real mode with the plan's
+    settings (reproduce has it), used for the all-real points instead of generating again."""
     from .sampling import DomainSchedule
 
     key = "view_accuracy" if task == "multiview" else "mask_iou"
     rows = []
     real_mode = None  # every (0, s) and (L, 0) is the all-real schedule: evaluated once
+    if real_mode_result is not None:
+        real_mode = {"realism": real_mode_result["realism"], "control": real_mode_result.get(key)}
     for L in plan.dial_blocks:
         for s in plan.dial_fractions:
             if (L == 0 or s == 0) and real_mode is not None:

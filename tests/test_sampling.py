@@ -84,6 +84,15 @@ def test_shifted_schedule_touches_only_the_named_blocks_and_steps():
         assert torch.equal(ids, expect.long().expand_as(ids)), (i, ids)
 
 
+def test_shifted_with_no_blocks_or_no_steps_is_the_real_schedule():
+    # the dial scores these points once, from the real-mode evaluation
+    m = tiny_model()
+    real = run(m, [0, 1], schedule="real")
+    for L, s in ((0, 0.5), (2, 0.0)):
+        assert torch.equal(run(m, [0, 1], schedule=DomainSchedule("shifted", blocks=L, fraction=s)), real)
+    assert not torch.allclose(run(m, [0, 1], schedule=DomainSchedule("shifted", blocks=2, fraction=0.5)), real)
+
+
 def test_guidance_one_skips_the_unconditional_pass():
     m = tiny_model()
     sizes = []
