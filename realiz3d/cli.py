@@ -307,7 +307,7 @@ def evaluate(
         return
     if split not in ("heldout", "val"):
         raise ValueError(f"--split {split!r}: expected heldout or val")
-    res = evaluate_checkpoint(checkpoint, task, world / split, schedule, assets, steps)
+    res = evaluate_checkpoint(checkpoint, task, world / split, schedule, assets, steps, camera=True)
     out.mkdir(parents=True, exist_ok=True)
     (out / "scores.json").write_text(json.dumps(res, indent=2))
     typer.echo(json.dumps(res))

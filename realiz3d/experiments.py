@@ -110,7 +110,7 @@ def train_stage1(plan: Plan, seed: int, progress: bool = True) -> Path:
 # -- evaluation ---------------------------------------------------------------------------
 def evaluate_checkpoint(checkpoint: Path, task: str, split_dir: Path, schedule="shifted", n_assets: int | None = None,
                         steps: int = 20, guidance: float = 3.0, seed: int = 0, evaluators=None, leakage: bool = True,
-                        keep_views: bool = False) -> dict:
+                        keep_views: bool = False, camera: bool = False) -> dict:
     """Scores of one model on a split (held-out or val) for a task."""
     from .data import load_synthetic
     from .evaluation.evaluators import Evaluators
@@ -135,6 +135,10 @@ def evaluate_checkpoint(checkpoint: Path, task: str, split_dir: Path, schedule="
         null = generate_for_assets(pipe, assets, sched, st, control=None)
         res["realism_null_control"] = float(score_views(ev, null, assets, "none", None)["realism"])
         res["leakage"] = res["realism_null_control"] - res["realism"]  # > 0: control makes it look synthetic
+    if camera and task == "multiview":
+        from .evaluation.metrics import camera_use
+
+        res["camera_use"] = camera_use(pipe, assets, seed=seed)
     if keep_views:
         res["_views"] = views
     return res
@@ -172,7 +176,7 @@ def _summ(values: list[float]) -> dict:
     return {"mean": statistics.fmean(vals), "std": statistics.pstdev(vals) if len(vals) > 1 else 0.0, "n": len(vals)}
 
 
-METRIC_ORDER = ["realism", "fd_real", "realism_null_control", "leakage", "view_accuracy", "mask_iou", "normal_agreement",
+METRIC_ORDER = ["realism", "fd_real", "realism_null_control", "leakage", "view_accuracy", "camera_use", "mask_iou", "normal_agreement",
                 "cross_view_color", "material_accuracy", "kind_accuracy"]
 
 
@@ -202,7 +206,7 @@ def reproduce(plan: Plan, progress: bool = True) -> dict:
             results.append(done[key])
             return done[key]
         r = evaluate_checkpoint(ckpt, task, held, schedule, plan.eval_assets, plan.eval_steps, plan.eval_guidance,
-                                evaluators=ev, keep_views=keep)
+                                evaluators=ev, keep_views=keep, camera=True)
         v = r.pop("_views", None)
         if v is not None:
             views_for_report[(task, method)] = v

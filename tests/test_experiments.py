@@ -77,3 +77,27 @@ def test_demo_tiny_plan_writes_the_report(tmp_path, tiny_world, tiny_evaluators)
     assert len(list((out / "multiview").glob("*.png"))) == 4
     assert {r["method"] for r in summary["results"]} >= {"naive", "realiz3d"}
     assert all(0 < t["texel_coverage"] <= 1 for t in summary["texturing"])
+
+
+def test_camera_use_is_zero_for_a_camera_blind_model_and_not_for_one_that_sees_cameras(tiny_world):
+    from realiz3d.data import load_synthetic
+    from realiz3d.evaluation.metrics import camera_use
+    from realiz3d.models import ModelConfig, Realiz3DTransformer
+    from realiz3d.models.builtin import build_builtin_backbone
+    from realiz3d.pipeline import Realiz3DPipeline
+
+    assets = load_synthetic(tiny_world / "heldout")
+    model = Realiz3DTransformer(build_builtin_backbone("tiny"), ModelConfig(control="camera", camera_embedding=True))
+    pipe = Realiz3DPipeline(model)
+    # zero control channels and embedding: the model cannot see its cameras
+    assert abs(camera_use(pipe, assets)) < 1e-5
+    w = model.family.patch_conv(model.backbone).weight
+    with torch.no_grad():
+        w[:, 3:] = torch.randn_like(w[:, 3:]) * 0.5
+    assert abs(camera_use(pipe, assets)) > 1e-3
+    with torch.no_grad():
+        w[:, 3:] = 0
+        model.camera_embedding.fc2.weight.normal_()
+    assert abs(camera_use(pipe, assets)) > 1e-3
+    texturing = Realiz3DPipeline(Realiz3DTransformer(build_builtin_backbone("tiny"), ModelConfig(control="texturing")))
+    assert camera_use(texturing, assets) is None

@@ -12,6 +12,7 @@ For every asset: generate its N views from its caption with the control the mode
 | mask_iou | predicted foreground vs the control silhouette (texturing) | higher |
 | normal_agreement | cosine of predicted normals with the control normals on the silhouette (texturing) | higher |
 | cross_view_color | mean colour difference of pixels that see the same surface point in two views (texturing) | lower |
+| camera_use | relative rise of the denoising loss on the assets' renders when each view is paired with another view's camera (multiview; `realiz3d evaluate`) | higher; 0 = cameras ignored |
 """
 from __future__ import annotations
 
@@ -146,3 +147,43 @@ def real_references(assets: SyntheticSet) -> torch.Tensor:
             v = untile(load_image(p), assets.num_views, channels_last=True)
             refs.append(torch.from_numpy(v).permute(0, 3, 1, 2).float() / 127.5 - 1)
     return torch.cat(refs) if refs else None
+
+
+@torch.no_grad()
+def camera_use(pipe, assets: SyntheticSet, levels=(0.3, 0.5, 0.7, 0.9), seed: int = 0, batch: int = 8) -> float | None:
+    """How much a multiview model relies on its cameras, without generating anything.
+
+    The denoising loss on the assets' own synthetic renders (views with their cameras)
+    against the same renders rolled by one view, each view with its own noise, while the
+    cameras stay in place: the model now sees every view under another view's camera.
+    Multiview attention is equivariant to the order of the views, so for a model that
+    ignores its cameras the two losses are equal and the score is 0; the more a model
+    has learned what each camera should see, the more the roll costs it. Returns
+    loss(rolled) / loss(kept) - 1 over the noise levels `levels` (flow time u), or None
+    for models without camera control or in a VAE's latent space.
+    """
+    model = pipe.model
+    if model.config.control != "camera" or pipe.codec is not None:
+        return None
+    dev = model.device
+    g = torch.Generator().manual_seed(seed)
+    kept = rolled = 0.0
+    from ..objectives import per_sample_mse
+
+    for i in range(0, len(assets), batch):
+        idx = torch.arange(i, min(i + batch, len(assets)))
+        x0 = assets.images(idx).to(dev)
+        ctrl = assets.control(idx, "camera").to(dev)
+        cond = pipe.text_encoder.encode([assets.captions[j] for j in idx.tolist()], dev)
+        domain = "real" if model.has_domain else None
+        for u in levels:
+            noise = torch.randn(x0.shape, generator=g).to(dev)
+            for which, (x, e) in (("kept", (x0, noise)), ("rolled", (x0.roll(1, 1), noise.roll(1, 1)))):
+                xt, tm, target = pipe.objective.noisy(x, e, torch.full((len(idx),), float(u), device=dev))
+                pred = model(xt, tm, cond, control=ctrl, domain=domain, multiview=True)
+                loss = float(per_sample_mse(pred, target).sum())
+                if which == "kept":
+                    kept += loss
+                else:
+                    rolled += loss
+    return rolled / kept - 1.0
