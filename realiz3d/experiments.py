@@ -197,11 +197,13 @@ def reproduce(plan: Plan, progress: bool = True) -> dict:
     if rf.is_file():  # resume after an interruption
         for line in rf.read_text().splitlines():
             r = json.loads(line)
-            done[(r["seed"], r["task"], r["method"], r["schedule"]["kind"])] = r
+            # the method label names the schedule ("realiz3d (real mode)", ...); the recorded
+            # schedule can differ from the requested one (models without a domain run in real)
+            done[(r["seed"], r["task"], r["method"])] = r
     log = open(rf, "a")
 
     def record(seed, task, method, ckpt, schedule, keep=False):
-        key = (seed, task, method, schedule.kind if hasattr(schedule, "kind") else schedule)
+        key = (seed, task, method)
         if key in done and not keep:
             results.append(done[key])
             return done[key]

@@ -57,12 +57,15 @@ def test_reproduce_tiny_plan_end_to_end(tmp_path, tiny_world, tiny_evaluators):
         assert tex[k]["mean"] is not None and np.isfinite(tex[k]["mean"])
     assert np.isfinite(table["multiview"]["naive"]["realism"]["mean"])
     assert np.isfinite(table["multiview"]["naive"]["fd_real"]["mean"])
+    assert np.isfinite(table["multiview"]["naive"]["camera_use"]["mean"])
     html = (out / "report.html").read_text()
     assert "<svg" in html and "data:image/png;base64" in html
     assert summary["dial"]["texturing"] and len(summary["dial"]["texturing"]) == 4
     # re-running picks up finished runs and scores instead of redoing them
+    lines = (out / "results.jsonl").read_text().splitlines()
     again = reproduce(plan, progress=False)
     assert [r["realism"] for r in again["results"]] == [r["realism"] for r in summary["results"]]
+    assert (out / "results.jsonl").read_text().splitlines() == lines  # nothing scored twice
 
 
 def test_demo_tiny_plan_writes_the_report(tmp_path, tiny_world, tiny_evaluators):
