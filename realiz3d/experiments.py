@@ -152,7 +152,9 @@ def tune_schedule(checkpoint: Path, task: str, val_dir: Path, blocks=(0, 1, 2, 3
     from .sampling import DomainSchedule
 
     ev = Evaluators()
-    control_key = "view_accuracy" if task == "multiview" else "mask_iou"
+    from .evaluation.metrics import CONTROL_METRIC
+
+    control_key = CONTROL_METRIC[task]
     rows = []
     for L in blocks:
         for s in fractions:
@@ -201,14 +203,19 @@ def reproduce(plan: Plan, progress: bool = True) -> dict:
             # schedule can differ from the requested one (models without a domain run in real)
             done[(r["seed"], r["task"], r["method"])] = r
     log = open(rf, "a")
+    camera_use: dict = {}
 
     def record(seed, task, method, ckpt, schedule, keep=False):
         key = (seed, task, method)
         if key in done and not keep:
             results.append(done[key])
             return done[key]
+        # camera_use is a property of the checkpoint (scored in real mode): once per checkpoint,
+        # not again for its real/shifted/synthetic-mode rows
         r = evaluate_checkpoint(ckpt, task, held, schedule, plan.eval_assets, plan.eval_steps, plan.eval_guidance,
-                                evaluators=ev, keep_views=keep, camera=True)
+                                evaluators=ev, keep_views=keep, camera=(task, str(ckpt)) not in camera_use)
+        if task == "multiview":
+            r["camera_use"] = camera_use.setdefault((task, str(ckpt)), r.get("camera_use"))
         v = r.pop("_views", None)
         if v is not None:
             views_for_report[(task, method)] = v
@@ -254,7 +261,9 @@ def realism_control_dial(ckpt: Path, task: str, split: Path, plan: Plan, ev, rea
     settings (reproduce has it), used for the all-real points instead of generating again."""
     from .sampling import DomainSchedule
 
-    key = "view_accuracy" if task == "multiview" else "mask_iou"
+    from .evaluation.metrics import CONTROL_METRIC
+
+    key = CONTROL_METRIC[task]
     rows = []
     real_mode = None  # every (0, s) and (L, 0) is the all-real schedule: evaluated once
     if real_mode_result is not None:

@@ -64,6 +64,10 @@ def cross_view_color(views: np.ndarray, positions: np.ndarray, masks: np.ndarray
     return float(np.concatenate(diffs).mean()) if diffs else float("nan")
 
 
+# the control-adherence score of each task (the dial's and the schedule tuning's control axis)
+CONTROL_METRIC = {"multiview": "view_accuracy", "texturing": "mask_iou"}
+
+
 @dataclass
 class EvalSettings:
     steps: int = 20
@@ -167,7 +171,7 @@ def camera_use(pipe, assets: SyntheticSet, levels=(0.3, 0.5, 0.7, 0.9), seed: in
         return None
     dev = model.device
     g = torch.Generator().manual_seed(seed)
-    kept = rolled = 0.0
+    loss = {"kept": 0.0, "rolled": 0.0}
     from ..objectives import per_sample_mse
 
     for i in range(0, len(assets), batch):
@@ -181,9 +185,5 @@ def camera_use(pipe, assets: SyntheticSet, levels=(0.3, 0.5, 0.7, 0.9), seed: in
             for which, (x, e) in (("kept", (x0, noise)), ("rolled", (x0.roll(1, 1), noise.roll(1, 1)))):
                 xt, tm, target = pipe.objective.noisy(x, e, torch.full((len(idx),), float(u), device=dev))
                 pred = model(xt, tm, cond, control=ctrl, domain=domain, multiview=True)
-                loss = float(per_sample_mse(pred, target).sum())
-                if which == "kept":
-                    kept += loss
-                else:
-                    rolled += loss
-    return rolled / kept - 1.0
+                loss[which] += float(per_sample_mse(pred, target).sum())
+    return loss["rolled"] / loss["kept"] - 1.0

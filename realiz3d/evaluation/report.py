@@ -11,6 +11,7 @@ from pathlib import Path
 import torch
 
 from ..experiments import METRIC_ORDER
+from .metrics import CONTROL_METRIC
 
 
 def _png_b64(img) -> str:
@@ -114,7 +115,7 @@ def write_report(path: Path, summary: dict, views: dict, runs_dir: Path, extra_i
         dial = summary.get("dial", {}).get(task)
         if dial:
             pts = [{**d, "label": f"L{d['L']} s{d['s']}"} for d in dial]
-            key = "view_accuracy" if task == "multiview" else "mask_iou"
+            key = CONTROL_METRIC[task]
             for m, color in (("base", "#4b5563"), ("naive", "#dc2626"), ("mixed", "#ea580c")):
                 row = methods.get(m, {})
                 if row.get("realism") and row.get(key) and row[key]["mean"] is not None:

@@ -30,6 +30,8 @@ from .families import FAMILIES, Family, TextCondition, family_of
 from .switcher import DomainSwitcher
 
 DOMAIN_MECHANISMS = ("shifter", "switcher", "none")
+# small modules saved beside the backbone as <file> (their state_dict), when the model has them
+OPTIONAL_MODULE_FILES = {"switcher": "domain_switcher.safetensors", "camera_embedding": "camera_embedding.safetensors"}
 
 
 @dataclass
@@ -158,22 +160,14 @@ class Realiz3DTransformer(nn.Module):
             self.shifters = DomainShifters(ShifterConfig(len(self.blocks), hidden, config.rank, config.embed_dim))
             config.embed_dim = self.shifters.config.embed_dim
         elif config.domain == "switcher":
-            temb = self.family.time_embedding(backbone)
-            if temb is None:
-                raise ValueError(f"the switcher baseline needs a timestep embedding; {self.family.name} has none exposed")
+            self._hook_time_embedding(backbone, "the switcher baseline", _switcher_hook)
             self.switcher = DomainSwitcher(hidden)
-            _own(temb, self, -1)
-            temb.register_forward_hook(_switcher_hook)
         self.camera_embedding: CameraEmbedding | None = None
         if config.camera_embedding:
             if config.control != "camera":
                 raise ValueError(f"camera_embedding needs control='camera', not {config.control!r}")
-            temb = self.family.time_embedding(backbone)
-            if temb is None:
-                raise ValueError(f"the camera embedding needs a timestep embedding; {self.family.name} has none exposed")
+            self._hook_time_embedding(backbone, "the camera embedding", _camera_hook)
             self.camera_embedding = CameraEmbedding(hidden)
-            _own(temb, self, -1)
-            temb.register_forward_hook(_camera_hook)
         self.layout = ViewLayout()
         self._step = _Step()
         self._default_domain: DomainSpec = "real"
@@ -184,6 +178,14 @@ class Realiz3DTransformer(nn.Module):
             block.register_forward_pre_hook(_block_pre_hook, with_kwargs=True)
         self.blocks[-1].register_forward_hook(_last_block_hook)
         self._install_processors()
+
+    def _hook_time_embedding(self, backbone: nn.Module, what: str, hook) -> None:
+        """Register `hook` on the backbone's timestep embedding (the switcher, the camera embedding)."""
+        temb = self.family.time_embedding(backbone)
+        if temb is None:
+            raise ValueError(f"{what} needs a timestep embedding; {self.family.name} has none exposed")
+        _own(temb, self, -1)
+        temb.register_forward_hook(hook)
 
     # -- properties -------------------------------------------------------------------
     @property
@@ -310,15 +312,12 @@ class Realiz3DTransformer(nn.Module):
             self.backbone.save_pretrained(path / "transformer", safe_serialization=True)
         if self.shifters is not None:
             self.shifters.save(path / "domain_shifters.safetensors")
-        if self.switcher is not None:
-            from safetensors.torch import save_file
+        from safetensors.torch import save_file
 
-            save_file({"table": self.switcher.table.detach().cpu().contiguous()}, str(path / "domain_switcher.safetensors"))
-        if self.camera_embedding is not None:
-            from safetensors.torch import save_file
-
-            save_file({k: v.detach().cpu().contiguous() for k, v in self.camera_embedding.state_dict().items()},
-                      str(path / "camera_embedding.safetensors"))
+        for name, fname in OPTIONAL_MODULE_FILES.items():
+            mod = getattr(self, name)
+            if mod is not None:
+                save_file({k: v.detach().cpu().contiguous() for k, v in mod.state_dict().items()}, str(path / fname))
         tmp = path / "realiz3d_config.json.tmp"
         tmp.write_text(json.dumps(asdict(self.config), indent=2))
         tmp.replace(path / "realiz3d_config.json")
@@ -339,14 +338,12 @@ class Realiz3DTransformer(nn.Module):
         if model.shifters is not None and (path / "domain_shifters.safetensors").exists():
             loaded = DomainShifters.load(path / "domain_shifters.safetensors", expect=model.shifters.config)
             model.shifters.load_state_dict(loaded.state_dict())
-        if model.switcher is not None and (path / "domain_switcher.safetensors").exists():
-            from safetensors.torch import load_file
+        from safetensors.torch import load_file
 
-            model.switcher.load_state_dict(load_file(str(path / "domain_switcher.safetensors")))
-        if model.camera_embedding is not None and (path / "camera_embedding.safetensors").exists():
-            from safetensors.torch import load_file
-
-            model.camera_embedding.load_state_dict(load_file(str(path / "camera_embedding.safetensors")))
+        for name, fname in OPTIONAL_MODULE_FILES.items():
+            mod = getattr(model, name)
+            if mod is not None and (path / fname).exists():
+                mod.load_state_dict(load_file(str(path / fname)))
         return model
 
 
