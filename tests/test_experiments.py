@@ -104,3 +104,15 @@ def test_camera_use_is_zero_for_a_camera_blind_model_and_not_for_one_that_sees_c
     assert abs(camera_use(pipe, assets)) > 1e-3
     texturing = Realiz3DPipeline(Realiz3DTransformer(build_builtin_backbone("tiny"), ModelConfig(control="texturing")))
     assert camera_use(texturing, assets) is None
+
+
+def test_camera_diagnostics_on_the_tiny_world(tmp_path, tiny_world):
+    from realiz3d.evaluation.camera_diagnostics import diagnose
+    from tiny_backbones import save_tiny_checkpoint
+
+    ck = save_tiny_checkpoint(tmp_path / "ckpt", control="camera")
+    split, model = diagnose(tiny_world / "heldout", [ck])
+    for stats in (v for k, v in split.items() if k != "split"):
+        assert stats["two_assets"] > 0 and stats["view0_view1"] >= 0
+    assert model["control_weight_norm"] == 0 and model["image_weight_norm"] > 0  # fresh control: zero
+    assert abs(model["camera_use"]) < 1e-5
