@@ -67,6 +67,13 @@ def _coerce(value: Any, tp, key: str):
             raise ConfigError(f"{key}={value!r}: expected an integer")
         return value
     if tp is float:
+        if isinstance(value, str):
+            # PyYAML reads 5e-4 (no dot) as a string: YAML 1.1 floats need one; accept the
+            # usual spelling of a learning rate instead of failing on it
+            try:
+                return float(value)
+            except ValueError:
+                raise ConfigError(f"{key}={value!r}: expected a number") from None
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise ConfigError(f"{key}={value!r}: expected a number")
         return float(value)

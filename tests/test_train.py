@@ -154,6 +154,7 @@ def test_resume_with_mismatched_config_names_the_mismatch(tmp_path, tiny_world):
     ("train.stage=stage3", "train.stage"),
     ("train.reassign_p=1.5", "probability"),
     ("train.steps=ten", "expected an integer"),
+    ("train.lr=fast", "train.lr='fast': expected a number"),
     ("train.freeze_k=[3,1]", "lo <= hi"),
     ("model.rank=0", "rank"),
     ("train.unknown=1", "unknown config key train.unknown"),
@@ -167,6 +168,14 @@ def test_bad_configs_fail_clearly(tmp_path, tiny_world, override, match):
         from realiz3d.train import build_model
 
         build_model(cfg)
+
+
+def test_float_options_take_exponent_notation(tmp_path):
+    """PyYAML reads 5e-4 (no dot) as a string; a learning rate is usually written that way."""
+    path = tmp_path / "c.yaml"
+    path.write_text("train:\n  weight_decay: 1e-2\n")
+    cfg = load_config(path, ["train.lr=5e-4", "train.control_lr_scale=3"])
+    assert cfg.train.lr == 5e-4 and cfg.train.weight_decay == 1e-2 and cfg.train.control_lr_scale == 3.0
 
 
 def test_missing_config_file(tmp_path):
