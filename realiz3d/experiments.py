@@ -34,7 +34,7 @@ class Plan:
     seeds: int = 1
     stage1_steps: int = 600
     stage1_batch_size: int = 64  # single images per stage-1 step
-    steps: int = 300
+    steps: int = 240  # 300 overran the 90-minute target on the 2-core CPU (docs/results.md)
     batch_size: int = 16
     eval_steps: int = 20
     eval_guidance: float = 3.0
@@ -48,8 +48,8 @@ class Plan:
     def preset(cls, name: str, world: str, out: str, **kw) -> "Plan":
         presets = {
             "default": {},
-            # sized from measured step times (stage 2, batch 16 four-view grids: ~1.1 s/step with 2
-            # threads on this CPU); the default plan takes ~2.5 h here (docs/results.md)
+            # sized from measured rates on the 2-core CPU (stage 2: ~20 four-view grids/s; one
+            # evaluation pass of 40 assets: ~30 s); timed runs in docs/results.md
             "quick": dict(methods=("naive", "mixed", "realiz3d"), stage1_steps=150, steps=100, eval_assets=20,
                           dial_blocks=(0, 3, 6), dial_fractions=(0.0, 0.5, 1.0)),
             "demo": dict(tasks=("texturing", "multiview"), methods=("naive", "realiz3d"), stage1_steps=150, steps=120,
@@ -110,8 +110,11 @@ def train_stage1(plan: Plan, seed: int, progress: bool = True) -> Path:
 # -- evaluation ---------------------------------------------------------------------------
 def evaluate_checkpoint(checkpoint: Path, task: str, split_dir: Path, schedule="shifted", n_assets: int | None = None,
                         steps: int = 20, guidance: float = 3.0, seed: int = 0, evaluators=None, leakage: bool = True,
-                        keep_views: bool = False, camera: bool = False) -> dict:
-    """Scores of one model on a split (held-out or val) for a task."""
+                        keep_views: bool = False, camera: bool = False, views=None) -> dict:
+    """Scores of one model on a split (held-out or val) for a task.
+
+    views: the model's outputs for these assets and settings when already generated (a
+    model without control draws the same views for both tasks): scored, not generated again."""
     from .data import load_synthetic
     from .evaluation.evaluators import Evaluators
     from .evaluation.metrics import EvalSettings, generate_for_assets, real_references, score_views
@@ -128,7 +131,8 @@ def evaluate_checkpoint(checkpoint: Path, task: str, split_dir: Path, schedule="
         sched = DomainSchedule("real")
     st = EvalSettings(steps=steps, guidance=guidance, seed=seed)
     refs = real_references(assets)
-    views = generate_for_assets(pipe, assets, sched, st)
+    if views is None:
+        views = generate_for_assets(pipe, assets, sched, st)
     res = {"checkpoint": str(checkpoint), "task": task, "schedule": sched.to_dict(), "assets": len(assets),
            **score_views(ev, views, assets, task, refs)}
     if leakage and pipe.model.config.control != "none":
@@ -205,6 +209,8 @@ def reproduce(plan: Plan, progress: bool = True) -> dict:
     log = open(rf, "a")
     camera_use: dict = {}
 
+    base_views: dict = {}  # seed -> the base model's views: it has no control, so both tasks share them
+
     def record(seed, task, method, ckpt, schedule, keep=False):
         key = (seed, task, method)
         if key in done and not keep:
@@ -212,12 +218,16 @@ def reproduce(plan: Plan, progress: bool = True) -> dict:
             return done[key]
         # camera_use is a property of the checkpoint (scored in real mode): once per checkpoint,
         # not again for its real/shifted/synthetic-mode rows
+        is_base = method == "base"
         r = evaluate_checkpoint(ckpt, task, held, schedule, plan.eval_assets, plan.eval_steps, plan.eval_guidance,
-                                evaluators=ev, keep_views=keep, camera=(task, str(ckpt)) not in camera_use)
+                                evaluators=ev, keep_views=keep or is_base, camera=(task, str(ckpt)) not in camera_use,
+                                views=base_views.get(seed) if is_base else None)
         if task == "multiview":
             r["camera_use"] = camera_use.setdefault((task, str(ckpt)), r.get("camera_use"))
         v = r.pop("_views", None)
-        if v is not None:
+        if is_base:
+            base_views.setdefault(seed, v)
+        if v is not None and keep:
             views_for_report[(task, method)] = v
         r.update(seed=seed, method=method)
         if key not in done:
@@ -245,8 +255,9 @@ def reproduce(plan: Plan, progress: bool = True) -> dict:
     if "realiz3d" in plan.methods:
         for task in plan.tasks:
             ckpt = Path(plan.out) / "runs" / "seed0" / task / "realiz3d" / "final"
-            rm = next((r for r in results if r["seed"] == 0 and r["task"] == task and r["method"] == "realiz3d (real mode)"), None)
-            dial[task] = realism_control_dial(ckpt, task, held, plan, ev, rm)
+            known = {kind: r for r in results if r["seed"] == 0 and r["task"] == task
+                     for kind in ("real", "synthetic") if r["method"] == f"realiz3d ({kind} mode)"}
+            dial[task] = realism_control_dial(ckpt, task, held, plan, ev, known)
     summary = {"plan": asdict(plan), "results": results, "table": table, "dial": dial, "seconds": round(time.time() - t0, 1)}
     (out / "results.json").write_text(json.dumps(summary, indent=2, default=str))
     (out / "results.md").write_text(markdown_table(table))
@@ -256,28 +267,32 @@ def reproduce(plan: Plan, progress: bool = True) -> dict:
     return summary
 
 
-def realism_control_dial(ckpt: Path, task: str, split: Path, plan: Plan, ev, real_mode_result: dict | None = None) -> list[dict]:
-    """real_mode_result: the same checkpoint already scored in real mode with the plan's
-    settings (reproduce has it), used for the all-real points instead of generating again."""
+def realism_control_dial(ckpt: Path, task: str, split: Path, plan: Plan, ev, known: dict[str, dict] | None = None) -> list[dict]:
+    """Realism and control of one checkpoint over the plan's (L, s) grid.
+
+    known: results of the same checkpoint already scored with the plan's settings, by
+    schedule kind ("real", "synthetic"; reproduce has both). A point whose schedule equals one
+    of them (L = 0 or s = 0 is real mode; every block for every step is synthetic mode) takes
+    that result instead of generating again, and each distinct schedule is generated once."""
+    from .evaluation.metrics import CONTROL_METRIC
+    from .pipeline import Realiz3DPipeline
     from .sampling import DomainSchedule
 
-    from .evaluation.metrics import CONTROL_METRIC
-
     key = CONTROL_METRIC[task]
+    num_blocks = Realiz3DPipeline.from_pretrained(ckpt).model.num_blocks
+    def tag(sched):  # DomainSchedule is mutable, so not hashable
+        return tuple(sched.to_dict().values())
+
+    scored = {tag(DomainSchedule(kind)): {"realism": r["realism"], "control": r.get(key)} for kind, r in (known or {}).items()}
     rows = []
-    real_mode = None  # every (0, s) and (L, 0) is the all-real schedule: evaluated once
-    if real_mode_result is not None:
-        real_mode = {"realism": real_mode_result["realism"], "control": real_mode_result.get(key)}
     for L in plan.dial_blocks:
         for s in plan.dial_fractions:
-            if (L == 0 or s == 0) and real_mode is not None:
-                rows.append({**real_mode, "L": L, "s": s})
-                continue
-            r = evaluate_checkpoint(ckpt, task, split, DomainSchedule("shifted", blocks=L, fraction=s), plan.eval_assets,
-                                    plan.eval_steps, plan.eval_guidance, evaluators=ev, leakage=False)
-            rows.append({"L": L, "s": s, "realism": r["realism"], "control": r.get(key)})
-            if L == 0 or s == 0:
-                real_mode = rows[-1]
+            sched = DomainSchedule("shifted", blocks=L, fraction=s).canonical(plan.eval_steps, num_blocks)
+            if tag(sched) not in scored:
+                r = evaluate_checkpoint(ckpt, task, split, sched, plan.eval_assets, plan.eval_steps, plan.eval_guidance,
+                                        evaluators=ev, leakage=False)
+                scored[tag(sched)] = {"realism": r["realism"], "control": r.get(key)}
+            rows.append({"L": L, "s": s, **scored[tag(sched)]})
     return rows
 
 

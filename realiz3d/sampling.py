@@ -58,6 +58,19 @@ class DomainSchedule:
             return [SYNTHETIC] * k + [REAL] * (num_blocks - k)
         return [REAL] * num_blocks
 
+    def canonical(self, num_steps: int, num_blocks: int) -> "DomainSchedule":
+        """The plain schedule this one equals for a model of `num_blocks` sampled in
+        `num_steps`: shifted with L = 0 or no shifted step is real mode; every block for every
+        step is synthetic mode. Lets a sweep score each distinct schedule once."""
+        if self.kind != "shifted":
+            return DomainSchedule(self.kind)
+        k, n = min(self.blocks, num_blocks), self.shifted_steps(num_steps)
+        if k == 0 or n == 0:
+            return DomainSchedule("real")
+        if k == num_blocks and n >= num_steps:
+            return DomainSchedule("synthetic")
+        return DomainSchedule("shifted", k, self.fraction)
+
     def to_dict(self) -> dict:
         return {"kind": self.kind, "blocks": self.blocks, "fraction": self.fraction}
 

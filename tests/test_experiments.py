@@ -116,3 +116,58 @@ def test_camera_diagnostics_on_the_tiny_world(tmp_path, tiny_world):
         assert stats["two_assets"] > 0 and stats["view0_view1"] >= 0
     assert model["control_weight_norm"] == 0 and model["image_weight_norm"] > 0  # fresh control: zero
     assert abs(model["camera_use"]) < 1e-5
+
+
+def test_dial_scores_each_distinct_schedule_once(monkeypatch, tmp_path):
+    """Real-mode and synthetic-mode points come from the results reproduce already has."""
+    from types import SimpleNamespace
+
+    import realiz3d.experiments as ex
+    import realiz3d.pipeline as pl
+
+    calls = []
+
+    def fake_eval(ckpt, task, split, sched, *a, **kw):
+        calls.append(sched.to_dict())
+        return {"realism": 0.5, "mask_iou": 0.7}
+
+    monkeypatch.setattr(ex, "evaluate_checkpoint", fake_eval)
+    monkeypatch.setattr(pl.Realiz3DPipeline, "from_pretrained", classmethod(lambda cls, p: SimpleNamespace(model=SimpleNamespace(num_blocks=6))))
+    plan = ex.Plan(world="w", out=str(tmp_path), dial_blocks=(0, 3, 6), dial_fractions=(0.0, 0.5, 1.0), eval_steps=20)
+    known = {"real": {"realism": 0.9, "mask_iou": 0.6}, "synthetic": {"realism": 0.1, "mask_iou": 0.8}}
+    rows = ex.realism_control_dial(tmp_path, "texturing", tmp_path, plan, None, known)
+    assert len(rows) == 9
+    assert sorted((c["blocks"], c["fraction"]) for c in calls) == [(3, 0.5), (3, 1.0), (6, 0.5)]
+    by = {(r["L"], r["s"]): r for r in rows}
+    assert by[(0, 1.0)]["realism"] == by[(3, 0.0)]["realism"] == 0.9
+    assert by[(6, 1.0)] == {"L": 6, "s": 1.0, "realism": 0.1, "control": 0.8}
+    # without known results each distinct schedule is still generated only once
+    calls.clear()
+    ex.realism_control_dial(tmp_path, "texturing", tmp_path, plan, None)
+    assert len(calls) == 5
+
+
+def test_reproduce_generates_the_base_models_views_once(monkeypatch, tmp_path):
+    """The base model has no control: both tasks score the same generated views."""
+    import realiz3d.evaluation.report as report
+    import realiz3d.experiments as ex
+
+    calls = []
+
+    def fake_eval(ckpt, task, split, sched, *a, views=None, keep_views=False, **kw):
+        calls.append((str(ckpt), task, views is not None))
+        r = {"realism": 0.5, "task": task, "schedule": sched.to_dict()}
+        if keep_views:
+            r["_views"] = views if views is not None else torch.zeros(1)
+        return r
+
+    monkeypatch.setattr(ex, "evaluate_checkpoint", fake_eval)
+    monkeypatch.setattr(ex, "train_method", lambda plan, task, method, seed, stage1, progress: tmp_path / task / method)
+    monkeypatch.setattr(ex, "_has_base", lambda plan: True)
+    monkeypatch.setattr(ex, "realism_control_dial", lambda *a, **kw: [])
+    monkeypatch.setattr(report, "write_report", lambda *a, **kw: None)
+    plan = ex.Plan(world=str(tmp_path), out=str(tmp_path / "out"), methods=("naive",), seeds=2)
+    ex.reproduce(plan, progress=False)
+    base = [c for c in calls if c[0] == str(ex.BASE_MODEL_DIR)]
+    assert [c[2] for c in base] == [False, True, False, True]  # per seed: generated for one task, reused for the other
+    assert all(not c[2] for c in calls if c[0] != str(ex.BASE_MODEL_DIR))

@@ -93,6 +93,23 @@ def test_shifted_with_no_blocks_or_no_steps_is_the_real_schedule():
     assert not torch.allclose(run(m, [0, 1], schedule=DomainSchedule("shifted", blocks=2, fraction=0.5)), real)
 
 
+def test_canonical_schedule_names_the_equal_plain_schedule():
+    # the dial scores each distinct schedule once: (0, s) and (L, 0) are real mode, every
+    # block for every step is synthetic mode; canonical() must only merge schedules that
+    # sample the same thing
+    m = tiny_model()
+    nb, steps = m.num_blocks, 8
+    assert DomainSchedule("shifted", 0, 0.5).canonical(steps, nb).kind == "real"
+    assert DomainSchedule("shifted", 2, 0.0).canonical(steps, nb).kind == "real"
+    full = DomainSchedule("shifted", nb + 3, 1.0)
+    assert full.canonical(steps, nb).kind == "synthetic"
+    assert torch.equal(run(m, [0, 1], schedule=full, steps=steps), run(m, [0, 1], schedule="synthetic", steps=steps))
+    part = DomainSchedule("shifted", nb - 1, 1.0).canonical(steps, nb)
+    assert (part.kind, part.blocks) == ("shifted", nb - 1)
+    assert DomainSchedule("shifted", nb, 0.9).canonical(steps, nb).kind == "synthetic"  # ceil(7.2) = all 8 steps
+    assert DomainSchedule("shifted", nb, 0.8).canonical(steps, nb).kind == "shifted"  # ceil(6.4) = 7 of 8
+
+
 def test_guidance_one_skips_the_unconditional_pass():
     m = tiny_model()
     sizes = []
