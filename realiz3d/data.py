@@ -93,15 +93,21 @@ def read_jsonl(path: Path) -> list[dict]:
     return rows
 
 
-def metadata_rows(root: Path, limit: int | None, progress: bool):
-    """(location "metadata.jsonl:N", row) for each line of root/metadata.jsonl."""
+def metadata_rows(root: Path, limit: int | None, progress: bool, kinds: list[str] | None = None):
+    """(location "metadata.jsonl:N", row) for each line of root/metadata.jsonl; `kinds`: only
+    the rows whose "kind" is one of these (before `limit`)."""
     from .progress import track
 
-    rows = read_jsonl(root / "metadata.jsonl")
+    where = root / "metadata.jsonl"
+    rows = [(f"{where}:{i + 1}", row) for i, row in enumerate(read_jsonl(where))]
+    if kinds is not None:
+        found = sorted({str(r.get("kind")) for _, r in rows})
+        rows = [(w, r) for w, r in rows if r.get("kind") in kinds]
+        if not rows:
+            raise DataError(f"{where}: no item of kinds {list(kinds)} (kinds there: {', '.join(found)})")
     if limit:
         rows = rows[:limit]
-    where = root / "metadata.jsonl"
-    return [(f"{where}:{i + 1}", row) for i, row in enumerate(track(rows, f"loading {root.name}", show=progress))]
+    return list(track(rows, f"loading {root.name}", show=progress))
 
 
 def check_caption(caption, where: str) -> str:
@@ -202,13 +208,14 @@ class SyntheticSet(torch.utils.data.Dataset):
 
 
 def load_synthetic(root: str | Path, resolution: int | None = None, limit: int | None = None,
-                   progress: bool = False) -> SyntheticSet:
+                   progress: bool = False, kinds: list[str] | None = None) -> SyntheticSet:
+    """kinds: keep only the items whose metadata "kind" is one of these."""
     root = Path(root)
     keep, skipped = [], []
     arrays = {k: [] for k in ("rgb", "normal", "position", "mask")}
     cams_all = []
     num_views = None
-    for where, row in metadata_rows(root, limit, progress):
+    for where, row in metadata_rows(root, limit, progress, kinds):
         try:
             item_id = row.get("id")
             if not isinstance(item_id, str) or not item_id:

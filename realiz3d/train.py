@@ -58,6 +58,7 @@ class DataSection:
     synthetic: str | None = None
     real: str | None = None
     limit: int | None = None  # use at most this many items of each set (tests, quick runs)
+    synthetic_kinds: list[str] | None = None  # train only on the synthetic items of these kinds (metadata "kind")
     cache: str | None = None  # precomputed latents + text embeddings (`realiz3d cache`), latent backbones only
     workers: int = 0  # DataLoader workers decoding sharded sets (`realiz3d shard`); keep it fixed across a resume
 
@@ -310,7 +311,7 @@ class Data:
             if syn_dir is None:
                 raise ConfigError(f"train.stage={cfg.train.stage} needs synthetic data: set data.world or data.synthetic")
             self.synthetic = StreamSource(syn_dir, resolution, cfg.train.seed, d.workers) if is_sharded(syn_dir) \
-                else load_synthetic(syn_dir, resolution, d.limit, progress)
+                else load_synthetic(syn_dir, resolution, d.limit, progress, d.synthetic_kinds)
         if use_real:
             if real_dir is None:
                 raise ConfigError(f"train.stage={cfg.train.stage} needs real data: set data.world or data.real")
@@ -319,8 +320,11 @@ class Data:
         self.real_streamed = isinstance(self.real, StreamSource)
         self.syn_streamed = isinstance(self.synthetic, StreamSource)
         self.streamed = self.real_streamed or self.syn_streamed
-        if self.streamed and (d.cache or d.limit):
-            raise ConfigError("data.cache and data.limit work with folder datasets, not with shards")
+        if d.cache and d.synthetic_kinds:
+            raise ConfigError("data.synthetic_kinds does not combine with data.cache (the cache holds the whole "
+                              "synthetic set): cache a folder of those items instead")
+        if self.streamed and (d.cache or d.limit or d.synthetic_kinds):
+            raise ConfigError("data.cache, data.limit and data.synthetic_kinds work with folder datasets, not with shards")
         self.cfg = cfg
         self.resolution = resolution
         self.space = space or (3, resolution)

@@ -245,3 +245,25 @@ def test_camera_embedding_trains_and_is_exported(tmp_path, tiny_world):
     _, after, changed = _run_and_diff(cfg)
     assert {"camera_embedding.fc1.weight", "camera_embedding.fc2.weight"} <= changed
     assert after["camera_embedding.fc2.weight"].abs().sum() > 0  # started at zero
+
+
+def test_synthetic_kinds_keeps_only_those_items(tmp_path, tiny_world):
+    import json
+
+    from realiz3d.data import DataError
+
+    rows = [json.loads(line) for line in (tiny_world / "synthetic" / "metadata.jsonl").read_text().splitlines()]
+    kind = rows[0]["kind"]
+    cfg = load_config(None, [f"out={tmp_path / 'k'}", "model.init=scratch", "model.preset=tiny", f"data.world={tiny_world}",
+                             "train.stage=naive", f"data.synthetic_kinds=[{kind}]"])
+    data = Data(cfg, 16, progress=False)
+    assert data.synthetic.captions == [r["caption"] for r in rows if r["kind"] == kind]
+    assert 0 < len(data.synthetic) < len(rows)
+    bad = load_config(None, [f"out={tmp_path / 'b'}", "model.init=scratch", "model.preset=tiny", f"data.world={tiny_world}",
+                             "train.stage=naive", "data.synthetic_kinds=[teapot]"])
+    with pytest.raises(DataError, match=rf"no item of kinds \['teapot'\] \(kinds there: .*{kind}"):
+        Data(bad, 16, progress=False)
+    cached = load_config(None, [f"out={tmp_path / 'c'}", "model.init=scratch", "model.preset=tiny", f"data.world={tiny_world}",
+                                "train.stage=naive", f"data.synthetic_kinds=[{kind}]", f"data.cache={tmp_path}"])
+    with pytest.raises(ConfigError, match="does not combine with data.cache"):
+        Data(cached, 16, progress=False)
