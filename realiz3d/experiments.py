@@ -208,7 +208,6 @@ def reproduce(plan: Plan, progress: bool = True) -> dict:
             done[(r["seed"], r["task"], r["method"])] = r
     log = open(rf, "a")
     camera_use: dict = {}
-
     base_views: dict = {}  # seed -> the base model's views: it has no control, so both tasks share them
 
     def record(seed, task, method, ckpt, schedule, keep=False):
@@ -280,6 +279,7 @@ def realism_control_dial(ckpt: Path, task: str, split: Path, plan: Plan, ev, kno
 
     key = CONTROL_METRIC[task]
     num_blocks = Realiz3DPipeline.from_pretrained(ckpt).model.num_blocks
+
     def tag(sched):  # DomainSchedule is mutable, so not hashable
         return tuple(sched.to_dict().values())
 
