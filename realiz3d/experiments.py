@@ -274,11 +274,11 @@ def realism_control_dial(ckpt: Path, task: str, split: Path, plan: Plan, ev, kno
     of them (L = 0 or s = 0 is real mode; every block for every step is synthetic mode) takes
     that result instead of generating again, and each distinct schedule is generated once."""
     from .evaluation.metrics import CONTROL_METRIC
-    from .pipeline import Realiz3DPipeline
+    from .models import Realiz3DTransformer
     from .sampling import DomainSchedule
 
     key = CONTROL_METRIC[task]
-    num_blocks = Realiz3DPipeline.from_pretrained(ckpt).model.num_blocks
+    num_blocks = Realiz3DTransformer.from_pretrained(ckpt).num_blocks  # the model alone: no text encoder to load
 
     def tag(sched):  # DomainSchedule is mutable, so not hashable
         return tuple(sched.to_dict().values())

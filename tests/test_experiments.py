@@ -123,7 +123,7 @@ def test_dial_scores_each_distinct_schedule_once(monkeypatch, tmp_path):
     from types import SimpleNamespace
 
     import realiz3d.experiments as ex
-    import realiz3d.pipeline as pl
+    from realiz3d.models import Realiz3DTransformer
 
     calls = []
 
@@ -132,7 +132,7 @@ def test_dial_scores_each_distinct_schedule_once(monkeypatch, tmp_path):
         return {"realism": 0.5, "mask_iou": 0.7}
 
     monkeypatch.setattr(ex, "evaluate_checkpoint", fake_eval)
-    monkeypatch.setattr(pl.Realiz3DPipeline, "from_pretrained", classmethod(lambda cls, p: SimpleNamespace(model=SimpleNamespace(num_blocks=6))))
+    monkeypatch.setattr(Realiz3DTransformer, "from_pretrained", classmethod(lambda cls, p: SimpleNamespace(num_blocks=6)))
     plan = ex.Plan(world="w", out=str(tmp_path), dial_blocks=(0, 3, 6), dial_fractions=(0.0, 0.5, 1.0), eval_steps=20)
     known = {"real": {"realism": 0.9, "mask_iou": 0.6}, "synthetic": {"realism": 0.1, "mask_iou": 0.8}}
     rows = ex.realism_control_dial(tmp_path, "texturing", tmp_path, plan, None, known)

@@ -169,17 +169,17 @@ def camera_use(pipe, assets: SyntheticSet, levels=(0.3, 0.5, 0.7, 0.9), seed: in
     model = pipe.model
     if model.config.control != "camera" or pipe.codec is not None:
         return None
-    dev = model.device
-    g = torch.Generator().manual_seed(seed)
-    loss = {"kept": 0.0, "rolled": 0.0}
     from ..objectives import per_sample_mse
 
+    dev = model.device
+    g = torch.Generator().manual_seed(seed)
+    domain = "real" if model.has_domain else None
+    loss = {"kept": 0.0, "rolled": 0.0}
     for i in range(0, len(assets), batch):
         idx = torch.arange(i, min(i + batch, len(assets)))
         x0 = assets.images(idx).to(dev)
         ctrl = assets.control(idx, "camera").to(dev)
         cond = pipe.text_encoder.encode([assets.captions[j] for j in idx.tolist()], dev)
-        domain = "real" if model.has_domain else None
         for u in levels:
             noise = torch.randn(x0.shape, generator=g).to(dev)
             for which, (x, e) in (("kept", (x0, noise)), ("rolled", (x0.roll(1, 1), noise.roll(1, 1)))):
