@@ -158,12 +158,18 @@ def tune_schedule(checkpoint: Path, task: str, val_dir: Path, blocks=(0, 1, 2, 3
     ev = Evaluators()
     from .evaluation.metrics import CONTROL_METRIC
 
+    from .models import Realiz3DTransformer
+
     control_key = CONTROL_METRIC[task]
-    rows = []
+    num_blocks = Realiz3DTransformer.from_pretrained(checkpoint).num_blocks
+    rows, seen = [], set()
     for L in blocks:
         for s in fractions:
-            if (L == 0 or s == 0) and rows and any(r["L"] == 0 or r["s"] == 0 for r in rows):
-                continue  # every (0, s) and (L, 0) is the all-real schedule: score it once
+            # every (0, s) and (L, 0) is the all-real schedule: score each distinct schedule once
+            same = tuple(DomainSchedule("shifted", blocks=L, fraction=s).canonical(steps, num_blocks).to_dict().values())
+            if same in seen:
+                continue
+            seen.add(same)
             sched = DomainSchedule("shifted", blocks=L, fraction=s)
             r = evaluate_checkpoint(checkpoint, task, val_dir, sched, n_assets, steps, evaluators=ev, leakage=False)
             rows.append({"L": L, "s": s, "realism": r["realism"], "control": r.get(control_key, float("nan")),
@@ -357,9 +363,9 @@ def run_demo(world: Path, out: Path, plan: Plan | None = None, progress: bool = 
             views[(task, method)] = r.pop("_views")
             r.update(seed=0, method=method)
             results.append(r)
-        if _has_base(plan):
+        if _has_base(plan):  # no control: the same views for both tasks, generated once
             r = evaluate_checkpoint(BASE_MODEL_DIR, task, held, "real", plan.eval_assets, plan.eval_steps, plan.eval_guidance,
-                                    evaluators=ev, keep_views=True)
+                                    evaluators=ev, keep_views=True, views=next((v for (_, m), v in views.items() if m == "base"), None))
             views[(task, "base")] = r.pop("_views")
             r.update(seed=0, method="base")
             results.append(r)

@@ -171,3 +171,28 @@ def test_reproduce_generates_the_base_models_views_once(monkeypatch, tmp_path):
     base = [c for c in calls if c[0] == str(ex.BASE_MODEL_DIR)]
     assert [c[2] for c in base] == [False, True, False, True]  # per seed: generated for one task, reused for the other
     assert all(not c[2] for c in calls if c[0] != str(ex.BASE_MODEL_DIR))
+
+
+def test_tune_schedule_scores_each_distinct_schedule_once_and_keeps_realism(monkeypatch, tmp_path):
+    from types import SimpleNamespace
+
+    import realiz3d.evaluation.evaluators as evs
+    import realiz3d.experiments as ex
+    from realiz3d.models import Realiz3DTransformer
+
+    calls = []
+
+    def fake_eval(ckpt, task, split, sched, *a, **kw):
+        calls.append((sched.blocks, sched.fraction))
+        shifted = sched.blocks * sched.fraction  # more shift: more control, less realism
+        return {"realism": 0.8 - 0.1 * shifted, "mask_iou": 0.7 + 0.01 * shifted}
+
+    monkeypatch.setattr(ex, "evaluate_checkpoint", fake_eval)
+    monkeypatch.setattr(evs, "Evaluators", lambda *a, **kw: None)
+    monkeypatch.setattr(Realiz3DTransformer, "from_pretrained", classmethod(lambda cls, p: SimpleNamespace(num_blocks=6)))
+    res = ex.tune_schedule(tmp_path, "texturing", tmp_path)
+    assert len(calls) == len(set(calls)) == 1 + 4 * 3  # the all-real schedule once, then L in 1..4 x s in .2, .4, .6
+    assert len(res["sweep"]) == len(calls)
+    ok = [r for r in res["sweep"] if r["realism"] >= 0.95 * 0.8]
+    best = max(ok, key=lambda r: r["control"])
+    assert res["chosen"] == {"blocks": best["L"], "fraction": best["s"]} and best["L"] * best["s"] > 0
