@@ -113,6 +113,69 @@ def orbit_cameras(num_views: int, elevation: float = 20.0, start_azimuth: float 
     return [orbit_camera(start_azimuth + 360.0 * i / num_views, elevation, **kw) for i in range(num_views)]
 
 
+@dataclass
+class CameraSetup:
+    """The one camera set-up of a dataset and of every model trained on it: N views on a
+    ring at one elevation (drawn per asset from [elevation_min, elevation_max]), evenly
+    spaced in azimuth, at `distance` with a vertical field of view `fov_deg` (0 =
+    orthographic). `azimuth_offset`: the ring is rotated by a random azimuth per asset
+    (kept in each asset's cameras), so that view k is not always the same side.
+
+    Written into the dataset (`camera_setup.json` beside metadata.jsonl) and into every
+    checkpoint trained on it; `generate`, `texture`, `evaluate` and the demo build their
+    cameras from it."""
+
+    views: int = 4
+    distance: float = 2.6
+    fov_deg: float = 30.0
+    elevation_min: float = 0.0
+    elevation_max: float = 30.0
+    azimuth_offset: bool = False
+
+    def __post_init__(self):
+        check_camera_setup(self)
+
+    @property
+    def elevation(self) -> float:
+        """The elevation a request without one gets: the middle of the trained range."""
+        return (self.elevation_min + self.elevation_max) / 2
+
+    def cameras(self, resolution: int, elevation: float | None = None, start_azimuth: float = 0.0,
+                num_views: int | None = None) -> list[Camera]:
+        el = self.elevation if elevation is None else float(elevation)
+        return orbit_cameras(num_views or self.views, elevation=el, start_azimuth=start_azimuth,
+                             distance=self.distance, resolution=resolution, fov_deg=self.fov_deg)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict | None) -> "CameraSetup":
+        if not d:
+            return cls()
+        known = {k: v for k, v in d.items() if k in cls.__dataclass_fields__}
+        return cls(**known)
+
+
+def check_camera_setup(s, prefix: str = "") -> None:
+    """One-line errors naming the option (`prefix` + field name) for a set-up out of range."""
+    if s.views < 1:
+        raise ValueError(f"{prefix}views={s.views}: expected >= 1")
+    if not s.distance > 0:
+        raise ValueError(f"{prefix}distance={s.distance}: expected a positive distance")
+    if not 0 <= s.fov_deg < 180:
+        raise ValueError(f"{prefix}fov_deg={s.fov_deg}: expected 0 (orthographic) or a field of view in (0, 180)")
+    for name in ("elevation_min", "elevation_max"):
+        v = getattr(s, name)
+        if not -90 <= v <= 90:
+            raise ValueError(f"{prefix}{name}={v}: expected degrees in [-90, 90]")
+    if s.elevation_min > s.elevation_max:
+        raise ValueError(f"{prefix}elevation_min={s.elevation_min} > {prefix}elevation_max={s.elevation_max}: "
+                         "expected min <= max")
+    if s.distance <= 0.87:  # half the diagonal of the unit box the object is normalised into
+        raise ValueError(f"{prefix}distance={s.distance}: the camera would be inside the object's unit box (expected > 0.87)")
+
+
 def plucker(camera: Camera) -> np.ndarray:
     """Per-pixel Plücker ray coordinates (direction, origin x direction), (6, H, W) float32."""
     o, d = camera.rays()

@@ -45,13 +45,29 @@ def world(
     resolution: Optional[int] = typer.Option(None, help="pixels per view"),
     synthetic_assets: Optional[int] = typer.Option(None, help="number of synthetic multiview assets"),
     real_images: Optional[int] = typer.Option(None, help="number of real-domain images"),
+    distance: Optional[float] = typer.Option(None, help="camera distance (the object fits the unit box; default 2.6)"),
+    fov: Optional[float] = typer.Option(None, help="vertical field of view in degrees (default 30; 0 = orthographic)"),
+    elevation_min: Optional[float] = typer.Option(None, help="lowest camera elevation in degrees (default 0)"),
+    elevation_max: Optional[float] = typer.Option(None, help="highest camera elevation in degrees (default 30)"),
+    azimuth_offset: bool = typer.Option(False, "--azimuth-offset", help="rotate each asset's cameras by a random azimuth"),
+    render_share: Optional[float] = typer.Option(None, help="share of renders in the pretraining set (default 0.25)"),
     workers: int = typer.Option(2, help="parallel processes"),
+    check: bool = typer.Option(False, "--check", help="do not build: measure how distinct each kind's views are in OUT/heldout"),
 ):
-    """Build the built-in world: synthetic multiview set, real image set, val and held-out sets."""
+    """Build the built-in world: synthetic multiview set, real and render image sets, val and held-out sets."""
     from .world.build import WorldConfig, build_world
 
+    if check:
+        from .data import load_synthetic
+        from .evaluation.camera_diagnostics import view_distinctness
+
+        typer.echo(json.dumps(view_distinctness(load_synthetic(out / "heldout")), indent=2))
+        return
     kw = {k: v for k, v in dict(seed=seed, resolution=resolution, synthetic_assets=synthetic_assets,
-                                real_images=real_images).items() if v is not None}
+                                real_images=real_images, distance=distance, fov_deg=fov, elevation_min=elevation_min,
+                                elevation_max=elevation_max, render_share=render_share).items() if v is not None}
+    if azimuth_offset:
+        kw["azimuth_offset"] = True
     summary = build_world(out, WorldConfig.preset(preset, **kw), workers=workers)
     typer.echo(json.dumps(summary))
 
@@ -114,7 +130,7 @@ def generate(
     steps: int = typer.Option(30, help="denoising steps"),
     guidance: float = typer.Option(3.0, help="classifier-free guidance scale (1 = off)"),
     negative: str = typer.Option("", help="negative prompt"),
-    elevation: float = typer.Option(20.0, help="camera elevation of the views (camera-controlled models)"),
+    elevation: Optional[float] = typer.Option(None, help="camera elevation of the views (camera-controlled models; default: the middle of the range the model was trained on)"),
     prompts: Optional[Path] = typer.Option(None, help="text file, one prompt per line (batched)"),
     batch_size: int = typer.Option(8, help="prompts per batch"),
     pipeline: Optional[Path] = typer.Option(None, help="diffusers pipeline folder of a latent checkpoint (default: the one it was trained from)"),
@@ -252,7 +268,7 @@ def make_real_cmd(
 def train_evaluators_cmd(
     out: Path = typer.Option(..., "--out", help="folder for the evaluator weights"),
     images: int = typer.Option(12000, help="renders to train on"),
-    steps: int = typer.Option(800, help="optimizer steps per network"),
+    steps: int = typer.Option(1200, help="optimizer steps per network"),
     workers: int = typer.Option(2, help="parallel render processes"),
 ):
     """Train the built-in world's evaluator networks (realism critic, attributes, geometry)."""

@@ -29,9 +29,10 @@ import numpy as np
 import torch
 from PIL import Image
 
-from .camera import Camera, plucker
+from .camera import Camera, CameraSetup, plucker
 from .grid import tile, untile
 
+CAMERA_SETUP_FILE = "camera_setup.json"
 MAX_CAPTION_CHARS = 1000
 MAX_IMAGE_PIXELS = 50_000_000
 
@@ -122,6 +123,19 @@ def check_caption(caption, where: str) -> str:
 
 
 # -- reading --------------------------------------------------------------------------
+def read_camera_setup(path: str | Path) -> CameraSetup | None:
+    """The camera set-up a multiview folder (or a built-in world folder, through its
+    synthetic/) was rendered with; None for data written before set-ups were saved."""
+    path = Path(path)
+    for f in (path / CAMERA_SETUP_FILE, path / "synthetic" / CAMERA_SETUP_FILE):
+        if f.is_file():
+            try:
+                return CameraSetup.from_dict(json.loads(f.read_text()))
+            except (json.JSONDecodeError, TypeError, ValueError) as e:
+                raise DataError(f"{f}: not a camera set-up ({e})") from None
+    return None
+
+
 def load_image(path: Path, resolution: int | None = None) -> np.ndarray:
     """Any image PIL reads -> (R, R, 3) uint8 RGB (alpha composited on white)."""
     try:
@@ -172,6 +186,7 @@ class SyntheticSet(torch.utils.data.Dataset):
     cameras: list[list[Camera]]
     meta: list[dict]
     skipped: list[str] = field(default_factory=list)
+    camera_setup: CameraSetup | None = None  # from the folder's camera_setup.json
 
     def __len__(self):
         return len(self.ids)
@@ -250,7 +265,7 @@ def load_synthetic(root: str | Path, resolution: int | None = None, limit: int |
     return SyntheticSet(
         root, [k[0] for k in keep], [k[1] for k in keep],
         *(torch.stack(arrays[k]) for k in ("rgb", "normal", "position", "mask")),
-        cams_all, [k[2] for k in keep], skipped,
+        cams_all, [k[2] for k in keep], skipped, read_camera_setup(root),
     )
 
 

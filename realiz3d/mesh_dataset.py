@@ -2,7 +2,9 @@
 multiview format (realiz3d.data), in parallel processes.
 
 RGB views use the mesh's own colours (texture through its UVs, or vertex/face colours;
-light grey when it has none) with the synthetic domain's simple shading. Captions come
+light grey when it has none) with the synthetic domain's simple shading (one light fixed in
+the world, as the built-in world's). The camera set-up goes to DIR/camera_setup.json, so
+models trained on the set generate with the same cameras. Captions come
 from an optional captions file (JSON {"name": "caption"} or JSONL {"file", "caption"}),
 else from the file name ("a red chair" from red_chair.glb). Files that cannot be read are
 skipped and listed in DIR/skipped.jsonl.
@@ -17,8 +19,8 @@ from pathlib import Path
 import numpy as np
 import trimesh
 
-from .camera import orbit_cameras
-from .data import write_jsonl, write_synthetic_item
+from .camera import CameraSetup
+from .data import CAMERA_SETUP_FILE, write_jsonl, write_synthetic_item
 from .progress import track
 from .render import MeshError, Renderer, downsample, load_mesh, normalize_mesh
 
@@ -33,6 +35,9 @@ class RenderOptions:
     distance: float = 2.6
     fov_deg: float = 30.0  # 0 = orthographic
     supersample: int = 2
+
+    def camera_setup(self) -> CameraSetup:
+        return CameraSetup(self.views, self.distance, self.fov_deg, self.elevation, self.elevation)
 
 
 def read_captions(path: Path | None) -> dict[str, str]:
@@ -97,8 +102,9 @@ def surface_colors(mesh: trimesh.Trimesh, faces: np.ndarray, points: np.ndarray)
 
 def render_asset(mesh: trimesh.Trimesh, opts: RenderOptions):
     """Normalised mesh -> (rgb (N, R, R, 3), ViewMaps)."""
-    cams = orbit_cameras(opts.views, elevation=opts.elevation, distance=opts.distance,
-                         resolution=opts.resolution, fov_deg=opts.fov_deg)
+    from .world.shading import lambert
+
+    cams = opts.camera_setup().cameras(opts.resolution)
     renderer = Renderer(mesh, smooth=False)  # face ids of `mesh` itself, for its colours
     maps, hits = renderer.render(cams, opts.supersample)
     rgbs = []
@@ -107,10 +113,7 @@ def render_asset(mesh: trimesh.Trimesh, opts: RenderOptions):
         col = np.ones((len(hh.hit), 3))
         h = hh.hit
         if h.any():
-            base = surface_colors(mesh, hh.faces[h], hh.points[h])
-            light = cam.position / np.linalg.norm(cam.position) + np.array([0.3, 1.0, 0.2])
-            light /= np.linalg.norm(light)
-            col[h] = base * (0.55 + 0.45 * np.clip(hh.normals[h] @ light, 0, 1))[:, None]
+            col[h] = lambert(surface_colors(mesh, hh.faces[h], hh.points[h]), hh.normals[h])
         rgbs.append(downsample(col.reshape(r, r, 3), opts.supersample))
     return np.stack(rgbs).astype(np.float32), maps
 
@@ -143,6 +146,7 @@ def render_folder(mesh_dir: str | Path, out: str | Path, opts: RenderOptions, ca
     if not files:
         raise ValueError(f"{mesh_dir}: no mesh files ({', '.join(sorted(MESH_SUFFIXES))})")
     caps = read_captions(captions)
+    setup = opts.camera_setup()  # checks the options before any work
     out.mkdir(parents=True, exist_ok=True)
     jobs = []
     for i, p in enumerate(files):
@@ -159,5 +163,6 @@ def render_folder(mesh_dir: str | Path, out: str | Path, opts: RenderOptions, ca
     skipped = [s for _, s in results if s is not None]
     write_jsonl(out / "metadata.jsonl", rows)
     write_jsonl(out / "skipped.jsonl", skipped)
+    (out / CAMERA_SETUP_FILE).write_text(json.dumps(setup.to_dict(), indent=2))
     return {"rendered": len(rows), "skipped": skipped}
 

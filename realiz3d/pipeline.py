@@ -15,7 +15,7 @@ from typing import Callable
 
 import torch
 
-from .camera import orbit_cameras, plucker
+from .camera import CameraSetup, plucker
 from .grid import tile
 from .models import Realiz3DTransformer
 from .models.builtin import BASE_MODEL_DIR
@@ -94,9 +94,21 @@ class Realiz3DPipeline:
         factor = self.codec.factor if self.codec is not None else 1
         return int(self.model.config.extra.get("resolution") or self.model.backbone.config.sample_size * factor)
 
-    def camera_control(self, num_views: int, elevation: float, batch: int) -> torch.Tensor:
-        cams = orbit_cameras(num_views, elevation=elevation, resolution=self.resolution)
-        c = torch.from_numpy(__import__("numpy").stack([plucker(cam) for cam in cams]))  # (N, 6, H, W)
+    @property
+    def camera_setup(self) -> CameraSetup:
+        """The camera set-up of the data the model was trained on (saved in its checkpoint);
+        the built-in world's default for checkpoints that predate saved set-ups."""
+        return CameraSetup.from_dict(self.model.config.extra.get("camera_setup"))
+
+    def cameras(self, num_views: int, elevation: float | None = None) -> list:
+        """The cameras of N views in the model's camera set-up (default elevation: the middle
+        of the trained range)."""
+        return self.camera_setup.cameras(self.resolution, elevation=elevation, num_views=num_views)
+
+    def camera_control(self, num_views: int, elevation: float | None, batch: int) -> torch.Tensor:
+        import numpy as np
+
+        c = torch.from_numpy(np.stack([plucker(cam) for cam in self.cameras(num_views, elevation)]))  # (N, 6, H, W)
         return c.unsqueeze(0).expand(batch, -1, -1, -1, -1).contiguous()
 
     @torch.no_grad()
@@ -110,7 +122,7 @@ class Realiz3DPipeline:
         negative_prompt: str | list[str] = "",
         schedule: str | DomainSchedule = "shifted",
         control: torch.Tensor | None = None,
-        elevation: float = 20.0,
+        elevation: float | None = None,
         callback_on_step_end: Callable[[int, int, torch.Tensor], None] | None = None,
     ) -> PipelineOutput:
         prompts = [prompt] if isinstance(prompt, str) else list(prompt)
@@ -149,7 +161,8 @@ class Realiz3DPipeline:
         images = [Image.fromarray(tile(a, channels_last=True)) for a in arr]
         settings = [{"checkpoint": self.checkpoint, "prompt": p, "negative_prompt": n, "seed": s, "num_views": num_views,
                      "steps": num_inference_steps, "guidance": guidance_scale, "schedule": sched.to_dict(),
-                     "scheduler": type(self.objective.scheduler()).__name__, "elevation": elevation}
+                     "scheduler": type(self.objective.scheduler()).__name__,
+                     "elevation": self.camera_setup.elevation if elevation is None else elevation}
                     for p, n, s in zip(prompts, negs, seeds)]
         return PipelineOutput(x.cpu(), images, settings)
 

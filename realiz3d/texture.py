@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 import trimesh
 
-from .camera import Camera, orbit_camera, orbit_cameras
+from .camera import Camera, CameraSetup, orbit_camera
 from .render import MeshError, Normalization, Renderer, load_mesh, normalize_mesh
 
 
@@ -228,7 +228,7 @@ def psnr(a: np.ndarray, b: np.ndarray, mask: np.ndarray) -> float:
 @dataclass
 class TextureOptions:
     views: int = 4
-    elevation: float = 20.0
+    elevation: float | None = None  # None: the middle of the model's trained elevation range
     extra_views: list[tuple[float, float]] = field(default_factory=list)  # (azimuth, elevation), e.g. top/bottom
     texture_size: int = 1024
     depth_resolution: int = 256  # resolution of the depth maps used for visibility
@@ -236,9 +236,11 @@ class TextureOptions:
     format: str = "glb"  # glb | obj
 
 
-def view_cameras(opts: TextureOptions, resolution: int) -> list[Camera]:
-    cams = orbit_cameras(opts.views, elevation=opts.elevation, resolution=resolution)
-    cams += [orbit_camera(az, el, 2.6, resolution) for az, el in opts.extra_views]
+def view_cameras(opts: TextureOptions, resolution: int, setup: CameraSetup | None = None) -> list[Camera]:
+    """The views of a texturing run, in the model's camera set-up (distance, field of view)."""
+    setup = setup or CameraSetup()
+    cams = setup.cameras(resolution, elevation=opts.elevation, num_views=opts.views)
+    cams += [orbit_camera(az, el, setup.distance, resolution, setup.fov_deg) for az, el in opts.extra_views]
     return cams
 
 
@@ -289,7 +291,8 @@ def run_texture(mesh_path: "str | Path | UVMesh", prompt: str, out: str | Path, 
     timings["load_unwrap_s"] = round(time.perf_counter() - t, 3)
 
     res = pipe.resolution
-    cams = view_cameras(opts, res)
+    setup = pipe.camera_setup
+    cams = view_cameras(opts, res, setup)
     t = time.perf_counter()
     maps = Renderer(uvm.mesh).render(cams, supersample=2)[0]
     timings["render_maps_s"] = round(time.perf_counter() - t, 3)
@@ -306,7 +309,7 @@ def run_texture(mesh_path: "str | Path | UVMesh", prompt: str, out: str | Path, 
     t = time.perf_counter()
     rerender, rmask = render_textured(uvm, tex, cams)
     measures["view_psnr"] = psnr(views, rerender, rmask * (maps.mask > 0.99))
-    preview_cams = [orbit_camera(az, el, 2.6, max(res, 128)) for az, el in ((45, 30), (135, 10), (225, 30), (315, -10))]
+    preview_cams = [orbit_camera(az, el, setup.distance, max(res, 128), setup.fov_deg) for az, el in ((45, 30), (135, 10), (225, 30), (315, -10))]
     previews, _ = render_textured(uvm, tex, preview_cams)
     timings["preview_s"] = round(time.perf_counter() - t, 3)
 

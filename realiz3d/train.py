@@ -61,6 +61,11 @@ class DataSection:
     synthetic_kinds: list[str] | None = None  # train only on the synthetic items of these kinds (metadata "kind")
     cache: str | None = None  # precomputed latents + text embeddings (`realiz3d cache`), latent backbones only
     workers: int = 0  # DataLoader workers decoding sharded sets (`realiz3d shard`); keep it fixed across a resume
+    views: int | None = None  # views per synthetic sample (default: all of the set's; 1 = single images, null control)
+
+    def __post_init__(self):
+        if self.views is not None and self.views < 1:
+            raise ConfigError(f"data.views={self.views}: expected a positive number of views")
 
 
 @dataclass
@@ -302,7 +307,7 @@ class Data:
 
         d = cfg.data
         syn_dir = d.synthetic or (Path(d.world) / "synthetic" if d.world else None)
-        real_dir = d.real or (Path(d.world) / "real" if d.world else None)
+        real_dir = d.real or (world_real_folder(Path(d.world), cfg.train.stage) if d.world else None)
         use_real, use_syn = stage_sources(cfg)
         self.synthetic = self.real = None
         from .shards import StreamSource, is_sharded
@@ -340,7 +345,25 @@ class Data:
     def views(self) -> int:
         if self.cfg.train.stage in ("pretrain", "stage1"):
             return 1
-        return self.synthetic.num_views if self.synthetic is not None else 1
+        full = self.synthetic.num_views if self.synthetic is not None else 1
+        want = self.cfg.data.views
+        if want is None or want == full:
+            return full
+        if want != 1:
+            raise ConfigError(f"data.views={want}: expected 1 (single images) or the set's {full} views")
+        if stage_control(self.cfg) != "none":
+            raise ConfigError("data.views=1 trains single images without control: set model.control=none")
+        return 1
+
+    @property
+    def camera_setup(self):
+        """The camera set-up of the training data (realiz3d.camera.CameraSetup), or None."""
+        from .data import read_camera_setup
+
+        found = getattr(self.synthetic, "camera_setup", None)
+        if found is None and self.cfg.data.world:
+            found = read_camera_setup(self.cfg.data.world)
+        return found
 
     def batch(self, step: int, num_blocks: int) -> Batch:
         """The global batch of a step, a pure function of (seed, step)."""
@@ -434,6 +457,14 @@ class Data:
             x0 = x0 + x_std * vae_eps  # a fresh draw of the VAE posterior, as the uncached path makes
         return Batch(x0, captions, control, domain, multiview, freeze if stage2 else None, is_real, noise, u,
                      vae_eps, encoded=cached or not self.latent)
+
+
+def world_real_folder(world: Path, stage: str) -> Path:
+    """A built-in world's real images: for pretraining, its pretrain/ set (real images plus a
+    share of renders captioned "a 3d render of ..."), where the world has one."""
+    if stage == "pretrain" and (world / "pretrain" / "metadata.jsonl").is_file():
+        return world / "pretrain"
+    return world / "real"
 
 
 def _stream_seek(data: "Data", step: int) -> None:
@@ -631,6 +662,8 @@ def train(cfg: RunConfig, resume: str | None = None, progress: bool = True, stop
     if step >= t.steps and main:
         model.config.extra.update(objective=objective.name if latent else make_objective_name(cfg), resolution=res,
                                   views=data.views, stage=t.stage)
+        if data.camera_setup is not None:  # else the init checkpoint's (if any) stays
+            model.config.extra["camera_setup"] = data.camera_setup.to_dict()
         if latent and cfg.model.text_max_length:
             model.config.extra["text_max_length"] = cfg.model.text_max_length
         export_final(model, ema, params, out / "final")

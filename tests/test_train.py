@@ -267,3 +267,40 @@ def test_synthetic_kinds_keeps_only_those_items(tmp_path, tiny_world):
                                 "train.stage=naive", f"data.synthetic_kinds=[{kind}]", f"data.cache={tmp_path}"])
     with pytest.raises(ConfigError, match="does not combine with data.cache"):
         Data(cached, 16, progress=False)
+
+
+def test_a_checkpoint_keeps_the_camera_setup_of_its_data_and_generate_uses_it(tmp_path):
+    """One camera set-up: written by the world, saved with the checkpoint, and the cameras
+    that generate and texture build for that checkpoint are the training data's."""
+    import numpy as np
+
+    from realiz3d.data import load_synthetic
+    from realiz3d.pipeline import Realiz3DPipeline
+    from realiz3d.texture import TextureOptions, view_cameras
+    from realiz3d.world.build import WorldConfig, build_world
+
+    world = tmp_path / "w"
+    build_world(world, WorldConfig.preset("tiny", synthetic_assets=4, real_images=4, val_assets=1, heldout_assets=1,
+                                          distance=3.1, fov_deg=25.0, elevation_min=5.0, elevation_max=25.0),
+                workers=1, progress=False)
+    cfg = tiny_cfg(tmp_path, world, "naive")
+    train(cfg, progress=False)
+    pipe = Realiz3DPipeline.from_pretrained(Path(cfg.out) / "final")
+    syn = load_synthetic(world / "synthetic")
+    assert pipe.camera_setup == syn.camera_setup and pipe.camera_setup.distance == 3.1
+    assert pipe.camera_setup.elevation == 15.0  # a request without an elevation: the middle of the range
+    for i in range(len(syn)):
+        data_cams = syn.cameras[i]
+        el = data_cams[0].elevation
+        for made in (pipe.cameras(4, el), view_cameras(TextureOptions(elevation=el), pipe.resolution, pipe.camera_setup)):
+            assert len(made) == len(data_cams)
+            for a, b in zip(made, data_cams):
+                assert np.allclose(a.c2w, b.c2w) and a.fov_deg == b.fov_deg and a.resolution == b.resolution
+        ctrl = pipe.camera_control(4, el, 1)[0]
+        assert torch.allclose(ctrl, syn.control(torch.tensor([i]), "camera")[0], atol=1e-5)
+    # a fine-tune of that checkpoint on data without a saved set-up keeps the set-up it had
+    cfg2 = tiny_cfg(tmp_path / "2", world, "naive")
+    cfg2.model.init = str(Path(cfg.out) / "final")
+    (world / "synthetic" / "camera_setup.json").unlink()
+    train(cfg2, progress=False)
+    assert Realiz3DPipeline.from_pretrained(Path(cfg2.out) / "final").camera_setup.distance == 3.1

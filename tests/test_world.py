@@ -148,3 +148,107 @@ def test_sets_are_pytorch_datasets(tiny_world):
     batch = next(iter(DataLoader(real, batch_size=5)))
     assert batch["image"].shape == (5, 3, 16, 16) and len(batch["caption"]) == 5
     assert -1 <= batch["image"].min() and batch["image"].max() <= 1
+
+
+# -- world v2: every kind shows its front, one look per asset, renders in pretraining ----------
+def test_every_kind_looks_different_from_each_side_in_both_domains():
+    """A small version of `realiz3d world --check`: for every kind, the two most alike of an
+    asset's 4 canonical views still differ (masked mean-squared difference, mean over three
+    assets of the kind >= 0.05), in both domains."""
+    from realiz3d.camera import CameraSetup
+    from realiz3d.evaluation.camera_diagnostics import DISTINCT_VIEWS_TARGET, closest_views
+    from realiz3d.render import Renderer
+    from realiz3d.world.shading import render_views
+
+    def closest(mesh, material, domain, front, seed):
+        rgb, maps = render_views(Renderer(mesh), CameraSetup().cameras(32, elevation=15), material, domain,
+                                 np.random.default_rng(seed), 1, front=front)
+        views = torch.from_numpy(rgb).permute(0, 3, 1, 2)[None] * 2 - 1
+        return float(closest_views(views, torch.from_numpy(maps.mask > 0.5)[None])[0])
+
+    for kind in KINDS:
+        for domain in ("synthetic", "real"):
+            d = []
+            for seed in (1, 2, 3):
+                mesh, front = Asset("x", kind, MATERIALS[seed * 3], seed).posed()
+                d.append(closest(mesh, MATERIALS[seed * 3], domain, front, seed))
+            assert np.mean(d) >= DISTINCT_VIEWS_TARGET, (kind, domain, d)
+    # the measure can fail: without the front stain a vase looks alike from every side
+    vase = Asset("x", "vase", "wood", 3).mesh()
+    assert closest(vase, "wood", "synthetic", None, 0) < DISTINCT_VIEWS_TARGET
+
+
+def test_world_check_reports_every_kind(tiny_world):
+    from realiz3d.evaluation.camera_diagnostics import view_distinctness
+
+    res = view_distinctness(load_synthetic(tiny_world / "heldout"))
+    assert set(res["kinds"]) <= set(KINDS) and res["kinds"]
+    for row in res["kinds"].values():
+        assert row["synthetic"] > 0 and row["real"] > 0  # both domains measured
+
+
+def test_real_views_of_an_asset_share_one_look(tiny_world):
+    """One draw of lighting, texture placement and exposure per asset: the background (white
+    sweep x exposure x white balance) of an asset's real views agrees up to sensor noise,
+    while it differs between assets."""
+    from realiz3d.data import load_image
+    from realiz3d.grid import untile
+
+    per_asset = []
+    for item in sorted(p for p in (tiny_world / "heldout").iterdir() if p.is_dir()):
+        views = untile(load_image(item / "rgb_real.png").astype(float), 4, channels_last=True)
+        masks = untile(load_image(item / "mask.png"), 4, channels_last=True)[..., 0]
+        top = [np.median(v[:3][m[:3] == 0], axis=0) for v, m in zip(views, masks)]  # the top rows: background
+        per_asset.append(np.stack(top))  # (4, 3)
+    spread_within = max(float(np.ptp(a, axis=0).max()) for a in per_asset)
+    spread_between = float(np.ptp(np.stack([a.mean(0) for a in per_asset]), axis=0).max())
+    assert spread_within < 6  # of 255: noise only
+    assert spread_between > spread_within
+
+
+def test_pretraining_set_holds_the_render_share_with_render_captions(tiny_world):
+    from realiz3d.world.build import RENDER_PREFIX
+
+    cfg = WorldConfig.preset("tiny")
+    rows = [json.loads(l) for l in (tiny_world / "pretrain" / "metadata.jsonl").read_text().splitlines()]
+    renders = [r for r in rows if r["domain"] == "synthetic"]
+    assert len(renders) == cfg.renders and abs(len(renders) / len(rows) - cfg.render_share) < 0.05
+    assert all(r["text"].startswith(RENDER_PREFIX) for r in renders)
+    assert not any(r["text"].startswith(RENDER_PREFIX) for r in rows if r["domain"] == "real")
+    ds = load_real(tiny_world / "pretrain", cfg.resolution)  # loads as an image folder
+    assert len(ds) == len(rows)
+
+
+def test_azimuth_offsets_rotate_each_assets_cameras(tmp_path):
+    from realiz3d.data import load_synthetic
+
+    cfg = WorldConfig.preset("tiny", synthetic_assets=6, real_images=2, azimuth_offset=True)
+    build_world(tmp_path, cfg, workers=1, progress=False)
+    syn = load_synthetic(tmp_path / "synthetic")
+    starts = [cams[0].azimuth for cams in syn.cameras]
+    assert len({round(a, 3) for a in starts}) == len(starts) and any(a % 90 > 1 for a in starts)
+    for cams in syn.cameras:  # still an evenly spaced ring
+        steps = np.diff([c.azimuth for c in cams])
+        assert np.allclose(steps, 90.0)
+    assert syn.camera_setup.azimuth_offset
+
+
+@pytest.mark.parametrize("kw, name", [(dict(distance=-1.0), "world.distance"),
+                                      (dict(elevation_min=30.0, elevation_max=10.0), "world.elevation_min"),
+                                      (dict(render_share=1.5), "world.render_share"),
+                                      (dict(render_share=-0.1), "world.render_share"),
+                                      (dict(fov_deg=200.0), "world.fov_deg"),
+                                      (dict(views=0), "world.views")])
+def test_world_options_out_of_range_name_the_option(kw, name):
+    with pytest.raises(ValueError, match=name.replace(".", r"\.")):
+        WorldConfig.preset("tiny", **kw)
+
+
+def test_world_cli_rejects_options_out_of_range(tmp_path):
+    from cli_helpers import cli, one_line_error
+
+    one_line_error(cli("world", "--out", tmp_path / "w", "--preset", "tiny", "--distance", "-1"), "world.distance")
+    one_line_error(cli("world", "--out", tmp_path / "w", "--preset", "tiny", "--elevation-min", "40"),
+                   "world.elevation_min")
+    one_line_error(cli("world", "--out", tmp_path / "w", "--preset", "tiny", "--render-share", "2"), "world.render_share")
+    assert not (tmp_path / "w" / "world.json").exists()

@@ -2,10 +2,11 @@
 
     python -m realiz3d.evaluation.camera_diagnostics WORLD/SPLIT [CHECKPOINT ...]
 
-prints one JSON line for the split (how much the views of one asset differ, for the kinds
-whose shape shows the azimuth and for the others, against two different assets) and one
-per checkpoint (size of the control input weights next to the image weights, of the camera
-embedding, and camera_use).
+prints one JSON line for the split (per kind, how distinct the views of one asset are:
+`view_distinctness`, in the synthetic renders and, where the split has them, the real-domain
+renders) and one per checkpoint (size of the control input weights next to the image
+weights, of the camera embedding, and camera_use). `realiz3d world --check DIR` prints the
+first line for DIR/heldout.
 """
 from __future__ import annotations
 
@@ -14,25 +15,48 @@ from pathlib import Path
 import torch
 
 from ..data import SyntheticSet, load_synthetic
-from .evaluators import ASYMMETRIC_KINDS
+
+# the world's target: every kind's views differ at least this much (world v2)
+DISTINCT_VIEWS_TARGET = 0.05
 
 
-def view_differences(assets: SyntheticSet) -> dict:
-    """Mean squared difference (images in [-1, 1]) between view 0 and views 1 (90 degrees
-    away) and 2 (180 degrees) of the same asset, and between view 0 of two different
-    assets, for asymmetric and (nearly) symmetric kinds."""
-    x = assets.images(torch.arange(len(assets)))
+def closest_views(views: torch.Tensor, masks: torch.Tensor) -> torch.Tensor:
+    """views (A, N, 3, H, W) in [-1, 1], masks (A, N, H, W) bool -> (A,): for each asset the
+    smallest mean-squared difference between two of its views, over the pixels the object
+    covers in either view. 0 when two views look the same: no camera can be told from them."""
+    a, n = views.shape[:2]
+    best = torch.full((a,), float("inf"))
+    for i in range(n):
+        for j in range(i + 1, n):
+            m = (masks[:, i] | masks[:, j]).float()  # (A, H, W)
+            d = (views[:, i] - views[:, j]).square().mean(1)  # (A, H, W)
+            best = torch.minimum(best, (d * m).flatten(1).sum(1) / m.flatten(1).sum(1).clamp(min=1))
+    return best
+
+
+def view_distinctness(assets: SyntheticSet) -> dict:
+    """Per kind (metadata "kind"; "all" without it): the mean over its assets of
+    `closest_views`, in the synthetic renders and in the real-domain renders (rgb_real.png)
+    where the split has them, and whether it reaches DISTINCT_VIEWS_TARGET."""
+    from .metrics import real_references
+
+    idx = torch.arange(len(assets))
+    masks = assets.mask[:, :, 0] > 127
+    per_domain = {"synthetic": closest_views(assets.images(idx), masks)}
+    refs = real_references(assets)
+    if refs is not None and len(refs) == len(assets) * assets.num_views:
+        per_domain["real"] = closest_views(refs.reshape(len(assets), assets.num_views, *refs.shape[1:]), masks)
+    kinds = [str(m.get("kind", "all")) for m in assets.meta]
     out = {}
-    for name, asym in (("asymmetric", True), ("symmetric", False)):
-        sel = [i for i, m in enumerate(assets.meta) if (m["kind"] in ASYMMETRIC_KINDS) == asym]
-        if not sel:
-            continue
-        v = x[sel]
-        out[name] = {"assets": len(sel),
-                     "view0_view1": float((v[:, 0] - v[:, 1]).square().mean()),
-                     "view0_view2": float((v[:, 0] - v[:, 2 % v.shape[1]]).square().mean()),
-                     "two_assets": float((v[:, 0] - v.roll(1, 0)[:, 0]).square().mean())}
-    return out
+    for kind in sorted(set(kinds)):
+        sel = torch.tensor([k == kind for k in kinds])
+        row = {"assets": int(sel.sum())}
+        for dom, v in per_domain.items():
+            row[dom] = round(float(v[sel].mean()), 4)
+        row["meets_target"] = all(row[d] >= DISTINCT_VIEWS_TARGET for d in per_domain)
+        out[kind] = row
+    return {"target": DISTINCT_VIEWS_TARGET, "kinds": out,
+            "all_kinds_meet_target": all(r["meets_target"] for r in out.values())}
 
 
 def control_weights(model) -> dict:
@@ -51,7 +75,7 @@ def diagnose(split: Path, checkpoints: list[Path]) -> list[dict]:
     from .metrics import camera_use
 
     assets = load_synthetic(split)
-    rows = [{"split": str(split), **view_differences(assets)}]
+    rows = [{"split": str(split), "view_distinctness": view_distinctness(assets)}]
     for ck in checkpoints:
         pipe = Realiz3DPipeline.from_pretrained(ck)
         rows.append({"checkpoint": str(ck), **control_weights(pipe.model), "camera_use": camera_use(pipe, assets)})

@@ -7,7 +7,7 @@ For every asset: generate its N views from its caption with the control the mode
 |---|---|---|
 | realism | mean P(real) of the critic over generated views | higher |
 | fd_real | Fréchet distance, critic feature space, to the same assets' real-domain renders | lower |
-| view_accuracy | azimuth bin predicted from each view == the requested one (asymmetric kinds only) | higher |
+| view_accuracy | azimuth bin predicted from each view == the requested one (all kinds) | higher |
 | material_accuracy, kind_accuracy | caption adherence | higher |
 | mask_iou | predicted foreground vs the control silhouette (texturing) | higher |
 | normal_agreement | cosine of predicted normals with the control normals on the silhouette (texturing) | higher |
@@ -23,7 +23,7 @@ import torch
 
 from ..data import SyntheticSet
 from ..world.assets import KINDS, MATERIALS
-from .evaluators import ASYMMETRIC_KINDS, Evaluators, azimuth_bin, frechet_distance
+from .evaluators import Evaluators, azimuth_bin, frechet_distance
 
 
 @torch.no_grad()
@@ -120,9 +120,7 @@ def score_views(ev: Evaluators, views: torch.Tensor, assets: SyntheticSet, task:
         res["fd_real"] = frechet_distance(s["features"], ref)
     if task == "multiview":
         az = torch.tensor([azimuth_bin(c.azimuth) for cams in assets.cameras for c in cams])
-        asym = torch.tensor([m["kind"] in ASYMMETRIC_KINDS for m in metas]).repeat_interleave(n)
-        if asym.any():
-            res["view_accuracy"] = float((s["azimuth"] == az)[asym].float().mean())
+        res["view_accuracy"] = float((s["azimuth"] == az).float().mean())
     if task == "texturing":
         gt_mask = (assets.mask[:, :, 0].float() / 255 > 0.5).reshape(a * n, *assets.mask.shape[-2:])
         pred = s["mask"]

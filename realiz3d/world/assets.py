@@ -2,7 +2,10 @@
 
 Each kind is a small composition of trimesh primitives with random proportions, built in
 a canonical pose (upright, +Y up, "front" towards +Z, e.g. a mug's handle on +X) with a
-small random yaw, so that view angles stay meaningful. Captions are "a <material> <kind>".
+small random yaw, so that view angles stay meaningful. Every kind shows its front the same
+way: its front half is painted in a contrasting colour (world/shading.py), so that even the
+kinds whose shape is the same from every side (vase, bowl, bottle, ...) look different from
+each azimuth. Captions are "a <material> <kind>".
 
 The held-out split is a fixed set of 40 (kind, material) pairs that training never sees;
 every kind and every material still occurs in training with other partners.
@@ -67,6 +70,12 @@ def _box(ex, ey, ez, x=0.0, y=0.0, z=0.0):
 
 
 def build_kind(kind: str, rng: np.random.Generator) -> trimesh.Trimesh:
+    return build_kind_posed(kind, rng)[0]
+
+
+def build_kind_posed(kind: str, rng: np.random.Generator) -> tuple[trimesh.Trimesh, float]:
+    """The mesh of a kind in its canonical pose turned by a small random yaw, and that yaw
+    (radians about +Y; the front, +Z before the turn, points along (sin yaw, 0, cos yaw))."""
     u = lambda a, b: float(rng.uniform(a, b))  # noqa: E731
     parts: list[trimesh.Trimesh] = []
     if kind == "mug":
@@ -144,7 +153,7 @@ def build_kind(kind: str, rng: np.random.Generator) -> trimesh.Trimesh:
     mesh = trimesh.util.concatenate(parts)
     yaw = np.radians(rng.uniform(-15, 15))
     mesh.apply_transform(T.rotation_matrix(yaw, [0, 1, 0]))
-    return mesh
+    return mesh, float(yaw)
 
 
 @dataclass
@@ -159,10 +168,15 @@ class Asset:
         return caption(self.kind, self.material)
 
     def mesh(self) -> trimesh.Trimesh:
+        return self.posed()[0]
+
+    def posed(self) -> tuple[trimesh.Trimesh, np.ndarray]:
+        """The normalised mesh and its front direction (unit, in the mesh's coordinates)."""
         from ..render import normalize_mesh
 
-        mesh, _ = normalize_mesh(build_kind(self.kind, np.random.default_rng(self.seed)))
-        return mesh
+        mesh, yaw = build_kind_posed(self.kind, np.random.default_rng(self.seed))
+        mesh, _ = normalize_mesh(mesh)
+        return mesh, np.array([np.sin(yaw), 0.0, np.cos(yaw)])
 
 
 def sample_assets(n: int, split: str, seed: int) -> list[Asset]:

@@ -1,0 +1,124 @@
+"""Does stage 1 find the synthetic domain inside the base model? (paper Sec. 4.1's premise)
+
+    python -m realiz3d.evaluation.premise --world W --stage1 RUN/final --finetune RUN/final [--out FILE]
+
+The paper trains only low-rank Domain Shifters in stage 1 because both domains already live
+in the pretrained model's feature space: the shifters only have to select one. Two checks:
+
+(a) switch: realism (the critic's P(real)) of the base model and of base + stage-1 shifters in
+    real and in synthetic mode, null control, single images, held-out captions. Synthetic mode
+    should look synthetic; real mode should keep the base model's realism.
+(b) reach: the denoising loss on the held-out synthetic renders (single views, plain captions,
+    fixed noise and noise levels) of the base model, of the shifters in synthetic mode, and of
+    a full fine-tune of the backbone on the synthetic renders with the same number of steps
+    (`train.stage=naive model.control=none data.views=1`). `reach` = how much of the full
+    fine-tune's loss reduction synthetic mode buys. The same loss on the held-out real-domain
+    renders says whether real mode leaves the real domain alone.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import torch
+
+LEVELS = (0.1, 0.25, 0.4, 0.55, 0.7, 0.85)
+
+
+@torch.no_grad()
+def heldout_loss(pipe, images: torch.Tensor, captions: list[str], domain: str | None, seed: int = 0,
+                 levels=LEVELS, batch: int = 64, draws: int = 2) -> float:
+    """Mean denoising loss of single images (M, 3, H, W) in [-1, 1] with their captions, null
+    control, at fixed noise levels (flow time u) and noise drawn from `seed`: the same draws
+    for every model, so that differences between models are paired."""
+    from ..objectives import per_sample_mse
+
+    model = pipe.model
+    dev = model.device
+    g = torch.Generator().manual_seed(seed)
+    total, count = 0.0, 0
+    for i in range(0, len(images), batch):
+        x0 = images[i : i + batch].unsqueeze(1).to(dev)  # (B, 1, 3, H, W)
+        cond = pipe.text_encoder.encode(captions[i : i + batch], dev)
+        for u in levels:
+            for _ in range(draws):
+                noise = torch.randn(x0.shape, generator=g).to(dev)
+                xt, tm, target = pipe.objective.noisy(x0, noise, torch.full((len(x0),), float(u), device=dev))
+                pred = model(xt, tm, cond, domain=domain if model.has_domain else None)
+                total += float(per_sample_mse(pred, target).sum())
+                count += len(x0)
+    return total / count
+
+
+def premise(world: Path, stage1: Path, finetune: Path, base: Path | None = None, n_assets: int = 40,
+            eval_steps: int = 20) -> dict:
+    from ..data import load_synthetic
+    from ..experiments import evaluate_checkpoint
+    from ..models.builtin import BASE_MODEL_DIR
+    from ..pipeline import Realiz3DPipeline
+    from .evaluators import Evaluators
+    from .metrics import real_references
+
+    base = Path(base) if base else BASE_MODEL_DIR
+    split = Path(world) / "heldout"
+    ev = Evaluators()
+    out: dict = {"world": str(world), "stage1": str(stage1), "finetune": str(finetune), "base": str(base),
+                 "assets": n_assets}
+    # (a) the switch
+    kw = dict(n_assets=n_assets, steps=eval_steps, evaluators=ev, leakage=False)
+    r_base = evaluate_checkpoint(base, "multiview", split, "real", **kw)["realism"]
+    r_real = evaluate_checkpoint(stage1, "multiview", split, "real", **kw)["realism"]
+    r_syn = evaluate_checkpoint(stage1, "multiview", split, "synthetic", **kw)["realism"]
+    out["realism"] = {"base": r_base, "stage1_real_mode": r_real, "stage1_synthetic_mode": r_syn,
+                      "real_mode_ratio_to_base": r_real / max(r_base, 1e-9)}
+    out["switch_ok"] = bool(r_syn <= 0.2 and r_real >= 0.95 * r_base)
+    # (b) the reach, on the held-out renders of both domains
+    assets = load_synthetic(split, limit=n_assets)
+    n = assets.num_views
+    syn = assets.images(torch.arange(len(assets))).flatten(0, 1)
+    caps = [c for c in assets.captions for _ in range(n)]
+    real = real_references(assets)
+    pipes = {"base": Realiz3DPipeline.from_pretrained(base), "stage1": Realiz3DPipeline.from_pretrained(stage1),
+             "finetune": Realiz3DPipeline.from_pretrained(finetune)}
+    loss = {
+        "synthetic_renders": {
+            "base": heldout_loss(pipes["base"], syn, caps, None),
+            "stage1_real_mode": heldout_loss(pipes["stage1"], syn, caps, "real"),
+            "stage1_synthetic_mode": heldout_loss(pipes["stage1"], syn, caps, "synthetic"),
+            "full_finetune": heldout_loss(pipes["finetune"], syn, caps, None),
+        },
+        "real_renders": {
+            "base": heldout_loss(pipes["base"], real, caps, None),
+            "stage1_real_mode": heldout_loss(pipes["stage1"], real, caps, "real"),
+            "stage1_synthetic_mode": heldout_loss(pipes["stage1"], real, caps, "synthetic"),
+            "full_finetune": heldout_loss(pipes["finetune"], real, caps, None),
+        },
+    }
+    s = loss["synthetic_renders"]
+    gain_ft = s["base"] - s["full_finetune"]
+    out["loss"] = loss
+    out["reach"] = (s["base"] - s["stage1_synthetic_mode"]) / gain_ft if gain_ft > 0 else None
+    out["reach_ok"] = bool(out["reach"] is not None and out["reach"] >= 0.7)
+    return out
+
+
+def main(argv: list[str] | None = None) -> None:
+    import argparse
+
+    ap = argparse.ArgumentParser(prog="python -m realiz3d.evaluation.premise", description=__doc__.split("\n")[0])
+    ap.add_argument("--world", type=Path, required=True)
+    ap.add_argument("--stage1", type=Path, required=True, help="a stage-1 run's final/ folder")
+    ap.add_argument("--finetune", type=Path, required=True, help="a full fine-tune on the synthetic renders, same steps")
+    ap.add_argument("--base", type=Path, default=None, help="base model (default: the shipped one)")
+    ap.add_argument("--assets", type=int, default=40)
+    ap.add_argument("--out", type=Path, default=None, help="also write the JSON here")
+    a = ap.parse_args(argv)
+    res = premise(a.world, a.stage1, a.finetune, a.base, a.assets)
+    text = json.dumps(res, indent=2)
+    if a.out:
+        a.out.write_text(text + "\n")
+    print(text)
+
+
+if __name__ == "__main__":
+    main()
