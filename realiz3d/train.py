@@ -48,6 +48,7 @@ class ModelSection:
     rank: int = 4
     control: str = "camera"  # none | camera | texturing
     camera_embedding: bool = False  # camera control: also feed each view's camera to the timestep embedding
+    camera_embedding_init: str = "zero"  # zero | normal: the camera MLP's output layer at the start (both: identity with null control)
     objective: str = "auto"  # auto (flow for the built-in model; the pipeline scheduler's for model.path) | flow | epsilon | v_prediction
     text_max_length: int | None = None  # caption tokens for a pipeline's text encoder (default: PixArt 300, SD3 256)
 
@@ -87,6 +88,7 @@ class TrainSection:
     reassign_p: float = 0.0  # domain reassignment probability
     reassign_k: list[int] = field(default_factory=lambda: [1, 1])  # k' ~ U{lo..hi}
     caption_dropout: float = 0.1
+    control_dropout: float = 0.0  # share of synthetic samples trained with null control (for guidance on the control)
     seed: int = 0
     checkpoint_every: int = 250
     keep_checkpoints: int = 2
@@ -103,7 +105,7 @@ class TrainSection:
         for name in ("steps", "batch_size", "grad_accum", "log_every", "max_nonfinite"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"train.{name}={getattr(self, name)}: expected a positive integer")
-        for name in ("real_fraction", "reassign_p", "caption_dropout"):
+        for name in ("real_fraction", "reassign_p", "caption_dropout", "control_dropout"):
             v = getattr(self, name)
             if not 0.0 <= v <= 1.0:
                 raise ConfigError(f"train.{name}={v}: expected a probability in [0, 1]")
@@ -196,10 +198,12 @@ def build_model(cfg: RunConfig) -> Realiz3DTransformer:
         backbone = load_backbone(path / "transformer")
         fam_in = backbone.config.in_channels
         mc = ModelConfig(domain=domain, rank=cfg.model.rank, control=control, pred_channels=fam_in,
-                         camera_embedding=camera_emb, extra={"pipeline": str(path.resolve())})
+                         camera_embedding=camera_emb, camera_embedding_init=cfg.model.camera_embedding_init,
+                         extra={"pipeline": str(path.resolve())})
         return Realiz3DTransformer(backbone, mc)
     if init == "scratch":
         mc = ModelConfig(domain=domain, rank=cfg.model.rank, control=control, camera_embedding=camera_emb,
+                         camera_embedding_init=cfg.model.camera_embedding_init,
                          extra={"preset": cfg.model.preset})
         return Realiz3DTransformer(build_builtin_backbone(cfg.model.preset, seed=cfg.train.seed), mc)
     path = BASE_MODEL_DIR if init == "base" else Path(init)
@@ -211,7 +215,8 @@ def build_model(cfg: RunConfig) -> Realiz3DTransformer:
             )
         raise ConfigError(f"model.init={init}: not a realiz3d checkpoint (no realiz3d_config.json)")
     model = Realiz3DTransformer.from_pretrained(path, domain=domain, rank=cfg.model.rank, control=control,
-                                                camera_embedding=camera_emb)
+                                                camera_embedding=camera_emb,
+                                                camera_embedding_init=cfg.model.camera_embedding_init)
     if cfg.model.path:
         model.config.extra["pipeline"] = str(Path(cfg.model.path).resolve())
     return model
@@ -398,6 +403,8 @@ class Data:
         noise = torch.randn(bsz, n, c, s, s, generator=g)
         u = torch.rand(bsz, generator=g)
         vae_eps = torch.randn(bsz, n, c, s, s, generator=g) if self.latent else None
+        # drawn after everything above, so runs without it keep the batches they had
+        drop_control = torch.rand(bsz, generator=g) < t.control_dropout if t.control_dropout > 0 else None
         stage2 = t.stage == "stage2"
         for i in range(bsz):
             if is_real[i] and self.real_streamed:
@@ -455,6 +462,8 @@ class Data:
             captions.extend(caps if per_view else caps[:1])
         if cached:
             x0 = x0 + x_std * vae_eps  # a fresh draw of the VAE posterior, as the uncached path makes
+        if control is not None and drop_control is not None:
+            control[drop_control] = 0  # null control: what guidance on the control compares against
         return Batch(x0, captions, control, domain, multiview, freeze if stage2 else None, is_real, noise, u,
                      vae_eps, encoded=cached or not self.latent)
 
@@ -505,14 +514,15 @@ def latest_checkpoint(out: Path) -> Path | None:
     return dirs[-1] if dirs else None
 
 
-IDENTITY_DEFAULTS = {"model.camera_embedding": False}
+IDENTITY_DEFAULTS = {"model.camera_embedding": False, "model.camera_embedding_init": "zero"}
 
 
 def _identity(cfg: RunConfig) -> dict:
     """What must match between a checkpoint and the config that resumes it."""
     return {"model.init": cfg.model.init, "model.preset": cfg.model.preset, "model.rank": cfg.model.rank,
             "model.control": cfg.model.control,
-            "model.camera_embedding": cfg.model.camera_embedding, "model.objective": cfg.model.objective, "model.path": cfg.model.path, "train.stage": cfg.train.stage}
+            "model.camera_embedding": cfg.model.camera_embedding,
+            "model.camera_embedding_init": cfg.model.camera_embedding_init, "model.objective": cfg.model.objective, "model.path": cfg.model.path, "train.stage": cfg.train.stage}
 
 
 # -- the loop ----------------------------------------------------------------------------
@@ -810,19 +820,21 @@ def validate(model, ema, params, cfg: RunConfig, text, path: Path, data: Data, o
     control = None
     if model.control_channels and data.synthetic is not None and hasattr(data.synthetic, "control"):
         control = data.synthetic.control(torch.zeros(len(prompts), dtype=torch.long), stage_control(cfg)).to(model.device)
+    if data.latent and codec is None:
+        return  # latents and text came from a cache: no VAE loaded to decode with
     was_training = model.training
     model.eval()
-    with _ema_weights(ema, params):
-        if data.latent and codec is None:
-            return  # latents and text came from a cache: no VAE loaded to decode with
-        c, size = data.space
-        x = sample(model, (objective or make_objective(make_objective_name(cfg))).scheduler(), text.encode(prompts, model.device),
-                   text.encode([""] * len(prompts), model.device), (n, c, size, size),
-                   seeds=list(range(len(prompts))), num_steps=20, guidance=3.0, control=control,
-                   schedule=DomainSchedule("real"))
-        if data.latent:
-            x = codec.decode(x)
-    model.train(was_training)
+    try:
+        with _ema_weights(ema, params):
+            c, size = data.space
+            x = sample(model, (objective or make_objective(make_objective_name(cfg))).scheduler(),
+                       text.encode(prompts, model.device), text.encode([""] * len(prompts), model.device),
+                       (n, c, size, size), seeds=list(range(len(prompts))), num_steps=20, guidance=3.0,
+                       control=control, schedule=DomainSchedule("real"))
+            if data.latent:
+                x = codec.decode(x)
+    finally:
+        model.train(was_training)  # also when sampling fails: the run must go on training in train mode
     path.parent.mkdir(parents=True, exist_ok=True)
     save_grid_rows(x, path, labels=prompts)
 

@@ -275,3 +275,26 @@ def test_camera_embedding_round_trip_and_opt_in(tmp_path):
     assert widened.camera_embedding is not None and widened.camera_embedding.fc2.weight.abs().sum() == 0
     with pytest.raises(ValueError, match="camera_embedding needs control='camera'"):
         wrap("pixart", control="texturing", camera_embedding=True)
+
+
+@pytest.mark.parametrize("family", ["pixart", "sd3"])
+def test_camera_embedding_with_normal_init_is_identity_for_null_control_and_sees_cameras_at_once(family):
+    """init='normal' starts the camera MLP with random weights (no zero gate), yet null
+    control still gives the pretrained model exactly; with cameras it changes the output."""
+    base, model = wrap(family, domain="shifter", control="camera", camera_embedding=True,
+                       camera_embedding_init="normal")
+    assert model.camera_embedding.fc2.weight.abs().sum() > 0
+    x, t, cond = inputs(family, batch=2, views=2)
+    ref = torch.stack([direct(family, base, x[:, v], t, cond) for v in range(2)], 1)
+    cams = torch.randn(*x.shape[:2], 6, *x.shape[-2:])
+    with torch.no_grad():
+        null = model(x, t, cond, control=None, domain="real", multiview=False)
+        zeros = model(x, t, cond, control=torch.zeros_like(cams), domain="real", multiview=False)
+        a = model(x, t, cond, control=cams, domain="real", multiview=False)
+        rolled = model(x, t, cond, control=cams.roll(1, 1), domain="real", multiview=False)
+    torch.testing.assert_close(null, ref, rtol=1e-5, atol=1e-5)
+    torch.testing.assert_close(zeros, ref, rtol=1e-5, atol=1e-5)
+    assert not torch.allclose(a, ref, atol=1e-4)  # the cameras reach the model from the first step
+    assert not torch.allclose(a, rolled, atol=1e-4)
+    with pytest.raises(ValueError, match="camera_embedding_init"):
+        ModelConfig(control="camera", camera_embedding=True, camera_embedding_init="ones")

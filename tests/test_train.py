@@ -304,3 +304,32 @@ def test_a_checkpoint_keeps_the_camera_setup_of_its_data_and_generate_uses_it(tm
     (world / "synthetic" / "camera_setup.json").unlink()
     train(cfg2, progress=False)
     assert Realiz3DPipeline.from_pretrained(Path(cfg2.out) / "final").camera_setup.distance == 3.1
+
+
+def test_validation_with_cached_latents_leaves_the_model_in_train_mode(tmp_path):
+    """With data.cache no VAE is loaded, so validation draws nothing; the run must go on in
+    train mode (it used to return before restoring it, so the rest of the run trained in eval mode)."""
+    from types import SimpleNamespace
+
+    from realiz3d.models import ModelConfig, Realiz3DTransformer
+    from realiz3d.models.builtin import build_builtin_backbone
+    from realiz3d.train import validate
+
+    model = Realiz3DTransformer(build_builtin_backbone("tiny"), ModelConfig(control="none")).train()
+    cfg = load_config(None, [f"out={tmp_path}"])
+    data = SimpleNamespace(views=1, synthetic=None, latent=True, space=(4, 8))
+    validate(model, None, [], cfg, text=None, path=tmp_path / "v.png", data=data, objective=None, codec=None)
+    assert model.training and all(m.training for m in model.modules())
+    assert not (tmp_path / "v.png").exists()
+
+
+def test_control_dropout_nulls_the_control_of_some_synthetic_samples_only(tmp_path, tiny_world):
+    cfg = tiny_cfg(tmp_path, tiny_world, "naive", batch_size=64, control_dropout=0.5)
+    plain = tiny_cfg(tmp_path / "p", tiny_world, "naive", batch_size=64)
+    d, p = Data(cfg, 16, progress=False), Data(plain, 16, progress=False)
+    b, ref = d.batch(3, 2), p.batch(3, 2)
+    dropped = b.control.flatten(1).abs().sum(1) == 0
+    assert 10 < int(dropped.sum()) < 54  # about half
+    # everything else is the batch the run without dropout draws
+    assert torch.equal(b.control[~dropped], ref.control[~dropped])
+    assert torch.equal(b.x0, ref.x0) and torch.equal(b.noise, ref.noise) and b.captions == ref.captions

@@ -71,16 +71,25 @@ class CameraEmbedding(nn.Module):
     a global fact about the whole view, and the timestep embedding modulates every block
     (adaLN), so MVDream-style models feed the camera there. Here the camera vector is the
     view's mean Plücker ray (mean direction and moment: it carries the azimuth, elevation
-    and distance of a centred pinhole camera), through a two-layer MLP without biases
-    whose output layer starts at zero: attaching it changes nothing, and null control
-    (all-zero rays, the real samples) adds exactly zero at any point of training.
+    and distance of a centred pinhole camera), through a two-layer MLP without biases.
+    An MLP without biases maps the null control (all-zero rays: the real samples, and any
+    request without cameras) to exactly zero, whatever its weights: with null control the
+    model is the pretrained one at any point of training. init="zero" also zeroes the output
+    layer, so attaching it changes nothing even with cameras; init="normal" starts it with
+    small random weights (std 0.02, as MVDream's camera MLP starts), so the camera reaches
+    the timestep embedding from the first step.
     """
 
-    def __init__(self, dim: int, in_features: int = 6):
+    def __init__(self, dim: int, in_features: int = 6, init: str = "zero"):
         super().__init__()
+        if init not in ("zero", "normal"):
+            raise ValueError(f"camera embedding init {init!r}: expected 'zero' or 'normal'")
         self.fc1 = nn.Linear(in_features, dim, bias=False)
         self.fc2 = nn.Linear(dim, dim, bias=False)
-        nn.init.zeros_(self.fc2.weight)
+        if init == "zero":
+            nn.init.zeros_(self.fc2.weight)
+        else:
+            nn.init.normal_(self.fc2.weight, std=0.02)
 
     @staticmethod
     def summarize(control: torch.Tensor) -> torch.Tensor:

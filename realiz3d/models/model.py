@@ -47,6 +47,7 @@ class ModelConfig:
     family: str | None = None  # filled in from the backbone
     # control='camera': also add each view's camera vector to the timestep embedding (CameraEmbedding)
     camera_embedding: bool = False
+    camera_embedding_init: str = "zero"  # zero | normal (see CameraEmbedding)
     extra: dict = field(default_factory=dict)  # free-form (text encoder name, preset, ...)
 
     def __post_init__(self):
@@ -55,6 +56,8 @@ class ModelConfig:
         control_channels(self.control)
         if self.rank < 1:
             raise ValueError(f"model.rank={self.rank}: expected a positive integer")
+        if self.camera_embedding_init not in ("zero", "normal"):
+            raise ValueError(f"model.camera_embedding_init={self.camera_embedding_init!r}: expected 'zero' or 'normal'")
 
 
 @dataclass
@@ -167,7 +170,7 @@ class Realiz3DTransformer(nn.Module):
             if config.control != "camera":
                 raise ValueError(f"camera_embedding needs control='camera', not {config.control!r}")
             self._hook_time_embedding(backbone, "the camera embedding", _camera_hook)
-            self.camera_embedding = CameraEmbedding(hidden)
+            self.camera_embedding = CameraEmbedding(hidden, init=config.camera_embedding_init)
         self.layout = ViewLayout()
         self._step = _Step()
         self._default_domain: DomainSpec = "real"
