@@ -141,10 +141,17 @@ class CameraSetup:
         return (self.elevation_min + self.elevation_max) / 2
 
     def cameras(self, resolution: int, elevation: float | None = None, start_azimuth: float = 0.0,
-                num_views: int | None = None) -> list[Camera]:
+                num_views: int | None = None, azimuths: list[float] | None = None) -> list[Camera]:
+        """N cameras of this set-up: evenly spaced from `start_azimuth`, or at the given
+        `azimuths` (degrees), at one elevation (default: the middle of the range)."""
         el = self.elevation if elevation is None else float(elevation)
-        return orbit_cameras(num_views or self.views, elevation=el, start_azimuth=start_azimuth,
-                             distance=self.distance, resolution=resolution, fov_deg=self.fov_deg)
+        if azimuths is None:
+            n = num_views or self.views
+            azimuths = [start_azimuth + 360.0 * i / n for i in range(n)]
+        return [orbit_camera(float(a), el, self.distance, resolution, self.fov_deg) for a in azimuths]
+
+    def covers_elevation(self, elevation: float, tolerance: float = 5.0) -> bool:
+        return self.elevation_min - tolerance <= elevation <= self.elevation_max + tolerance
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -131,6 +131,8 @@ def generate(
     guidance: float = typer.Option(3.0, help="classifier-free guidance scale (1 = off)"),
     negative: str = typer.Option("", help="negative prompt"),
     elevation: Optional[float] = typer.Option(None, help="camera elevation of the views (camera-controlled models; default: the middle of the range the model was trained on)"),
+    azimuths: Optional[str] = typer.Option(None, help="comma-separated azimuths in degrees, one per view (camera-controlled models; default: evenly spaced)"),
+    start_azimuth: float = typer.Option(0.0, help="azimuth of the first of the evenly spaced views"),
     prompts: Optional[Path] = typer.Option(None, help="text file, one prompt per line (batched)"),
     batch_size: int = typer.Option(8, help="prompts per batch"),
     pipeline: Optional[Path] = typer.Option(None, help="diffusers pipeline folder of a latent checkpoint (default: the one it was trained from)"),
@@ -142,6 +144,7 @@ def generate(
     plist = _prompts(prompt, prompts)
     if views < 1:
         raise ValueError(f"--views {views}: expected >= 1")
+    az_list = _azimuths(azimuths, views)
     if steps < 1:
         raise ValueError(f"--steps {steps}: expected >= 1")
     sk = {k: v for k, v in dict(blocks=shift_blocks, fraction=shift_fraction).items() if v is not None}
@@ -152,7 +155,8 @@ def generate(
     for i in range(0, len(plist), batch_size):
         chunk = plist[i : i + batch_size]
         res = pipe(chunk, num_views=views, seed=[seed + i + j for j in range(len(chunk))], num_inference_steps=steps,
-                   guidance_scale=guidance, negative_prompt=negative, schedule=sched, elevation=elevation)
+                   guidance_scale=guidance, negative_prompt=negative, schedule=sched, elevation=elevation,
+                   azimuths=az_list, start_azimuth=start_azimuth)
         # one prompt: files straight into --out; several: a subfolder per prompt
         names = [f"{i + j:03d}-{_slug(p)}" for j, p in enumerate(chunk)] if len(plist) > 1 else None
         written += write_outputs(res, out, names)
@@ -422,6 +426,19 @@ def _prompts(prompt, prompts_file) -> list[str]:
     if prompt is None or not prompt.strip():
         raise ValueError("prompt: expected a non-empty caption (or --prompts FILE)")
     return [prompt]
+
+
+def _azimuths(text: str | None, views: int) -> list[float] | None:
+    """--azimuths "0,90,180,270": one number of degrees per view."""
+    if text is None:
+        return None
+    try:
+        vals = [float(a) for a in text.split(",")]
+    except ValueError:
+        raise ValueError(f"--azimuths {text!r}: expected comma-separated numbers of degrees, e.g. 0,90,180,270") from None
+    if len(vals) != views:
+        raise ValueError(f"--azimuths {text!r}: {len(vals)} azimuths for --views {views} (one per view)")
+    return vals
 
 
 def _slug(text: str) -> str:

@@ -24,6 +24,14 @@ from .objectives import make_objective
 from .sampling import DomainSchedule, sample
 
 
+def camera_maps(cameras: list, batch: int) -> torch.Tensor:
+    """Plücker maps of N cameras, repeated for a batch: (batch, N, 6, H, W)."""
+    import numpy as np
+
+    c = torch.from_numpy(np.stack([plucker(cam) for cam in cameras]))  # (N, 6, H, W)
+    return c.unsqueeze(0).expand(batch, -1, -1, -1, -1).contiguous()
+
+
 @dataclass
 class PipelineOutput:
     views: torch.Tensor  # (B, N, 3, H, W) in [-1, 1]
@@ -100,16 +108,28 @@ class Realiz3DPipeline:
         the built-in world's default for checkpoints that predate saved set-ups."""
         return CameraSetup.from_dict(self.model.config.extra.get("camera_setup"))
 
-    def cameras(self, num_views: int, elevation: float | None = None) -> list:
-        """The cameras of N views in the model's camera set-up (default elevation: the middle
-        of the trained range)."""
-        return self.camera_setup.cameras(self.resolution, elevation=elevation, num_views=num_views)
+    def cameras(self, num_views: int, elevation: float | None = None, azimuths: list[float] | None = None,
+                start_azimuth: float = 0.0) -> list:
+        """The cameras of N views in the model's camera set-up: evenly spaced in azimuth from
+        `start_azimuth`, or at `azimuths` (degrees); elevation by default the middle of the
+        trained range. An elevation outside it (by more than 5 degrees) draws a warning."""
+        import warnings
 
-    def camera_control(self, num_views: int, elevation: float | None, batch: int) -> torch.Tensor:
-        import numpy as np
+        setup = self.camera_setup
+        if azimuths is not None:
+            azimuths = [float(a) for a in azimuths]
+            if len(azimuths) != num_views:
+                raise ValueError(f"azimuths: {len(azimuths)} given for {num_views} views")
+        if elevation is not None and not setup.covers_elevation(elevation):
+            warnings.warn(f"elevation {elevation:g}: the model was trained on elevations "
+                          f"{setup.elevation_min:g}-{setup.elevation_max:g}; its views may not follow the cameras")
+        return setup.cameras(self.resolution, elevation=elevation, num_views=num_views, azimuths=azimuths,
+                             start_azimuth=start_azimuth)
 
-        c = torch.from_numpy(np.stack([plucker(cam) for cam in self.cameras(num_views, elevation)]))  # (N, 6, H, W)
-        return c.unsqueeze(0).expand(batch, -1, -1, -1, -1).contiguous()
+    def camera_control(self, num_views: int, elevation: float | None, batch: int, azimuths: list[float] | None = None,
+                       start_azimuth: float = 0.0) -> torch.Tensor:
+        """(batch, N, 6, H, W) Plücker maps of `cameras(...)`."""
+        return camera_maps(self.cameras(num_views, elevation, azimuths, start_azimuth), batch)
 
     @torch.no_grad()
     def __call__(
@@ -123,6 +143,8 @@ class Realiz3DPipeline:
         schedule: str | DomainSchedule = "shifted",
         control: torch.Tensor | None = None,
         elevation: float | None = None,
+        azimuths: list[float] | None = None,
+        start_azimuth: float = 0.0,
         callback_on_step_end: Callable[[int, int, torch.Tensor], None] | None = None,
     ) -> PipelineOutput:
         prompts = [prompt] if isinstance(prompt, str) else list(prompt)
@@ -139,8 +161,11 @@ class Realiz3DPipeline:
             sched = DomainSchedule("real")  # a base or baseline model: nothing to shift
         dev = self.model.device
         kind = self.model.config.control
+        cam_azimuths = None
         if control is None and kind == "camera":
-            control = self.camera_control(num_views, elevation, b)
+            cams = self.cameras(num_views, elevation, azimuths, start_azimuth)
+            cam_azimuths = [c.azimuth for c in cams]
+            control = camera_maps(cams, b)
         elif control is None and kind == "texturing":
             raise ValueError("a texturing model needs normal + position maps: use `realiz3d texture`")
         if control is not None:
@@ -162,7 +187,8 @@ class Realiz3DPipeline:
         settings = [{"checkpoint": self.checkpoint, "prompt": p, "negative_prompt": n, "seed": s, "num_views": num_views,
                      "steps": num_inference_steps, "guidance": guidance_scale, "schedule": sched.to_dict(),
                      "scheduler": type(self.objective.scheduler()).__name__,
-                     "elevation": self.camera_setup.elevation if elevation is None else elevation}
+                     "elevation": self.camera_setup.elevation if elevation is None else elevation,
+                     "azimuths": cam_azimuths}
                     for p, n, s in zip(prompts, negs, seeds)]
         return PipelineOutput(x.cpu(), images, settings)
 

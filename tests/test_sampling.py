@@ -183,3 +183,42 @@ def test_generate_cli_writes_grid_views_and_settings(tmp_path, tiny_checkpoint):
                  ["a mug", "--out", tmp_path / "x", "--checkpoint", tmp_path / "missing"]):
         r = _cli("generate", *args)
         assert r.returncode != 0 and "Traceback" not in r.stderr and r.stderr.strip().startswith("error:"), r.stderr
+
+
+def test_generate_takes_the_camera_layout_the_user_asks_for(tmp_path, tiny_checkpoint):
+    """--azimuths / --start-azimuth / --elevation reach the cameras; a malformed list is a
+    one-line error; an elevation the model never saw is a warning."""
+    import warnings
+
+    import numpy as np
+
+    from realiz3d.camera import CameraSetup, plucker
+    from realiz3d.pipeline import Realiz3DPipeline
+
+    pipe = Realiz3DPipeline.from_pretrained(tiny_checkpoint)
+    setup = pipe.camera_setup
+    cams = pipe.cameras(3, elevation=10, azimuths=[30, 150, 270])
+    assert [c.azimuth for c in cams] == [30.0, 150.0, 270.0] and all(c.elevation == 10 for c in cams)
+    assert all(abs(np.linalg.norm(c.position) - setup.distance) < 1e-9 for c in cams)
+    ring = pipe.cameras(4, start_azimuth=45)
+    assert [c.azimuth for c in ring] == [45.0, 135.0, 225.0, 315.0] and ring[0].elevation == setup.elevation
+    ctrl = pipe.camera_control(3, 10, 2, azimuths=[30, 150, 270])
+    assert ctrl.shape[:2] == (2, 3)
+    torch.testing.assert_close(ctrl[1, 2], torch.from_numpy(plucker(CameraSetup().cameras(16, 10, azimuths=[270])[0])))
+    with pytest.warns(UserWarning, match="trained on elevations"):
+        pipe.cameras(4, elevation=80)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        pipe.cameras(4, elevation=setup.elevation_max)
+    with pytest.raises(ValueError, match="3 given for 4 views"):
+        pipe.cameras(4, azimuths=[0, 90, 180])
+    out = tmp_path / "g"
+    r = _cli("generate", "a brick mug", "--views", 2, "--azimuths", "10,200", "--out", out, "--checkpoint",
+             tiny_checkpoint, "--steps", 2)
+    assert r.returncode == 0, r.stderr
+    assert json.loads((out / "settings.json").read_text())["azimuths"] == [10.0, 200.0]
+    for bad, word in (("10,x", "comma-separated numbers"), ("10,20,30", "3 azimuths for --views 2")):
+        r = _cli("generate", "a mug", "--views", 2, "--azimuths", bad, "--out", tmp_path / "x", "--checkpoint",
+                 tiny_checkpoint, "--steps", 1)
+        assert r.returncode != 0 and "Traceback" not in r.stderr and word in r.stderr, r.stderr
+        assert len(r.stderr.strip().splitlines()) == 1
