@@ -11,6 +11,8 @@ from realiz3d.evaluation.evaluators import (DomainCritic, EvaluatorConfig, Evalu
                                             train_evaluators)
 from realiz3d.evaluation.metrics import cross_view_color
 
+REPO = Path(__file__).resolve().parent.parent
+
 
 @pytest.fixture(scope="module")
 def tiny_evaluators(tmp_path_factory):
@@ -215,3 +217,33 @@ def test_shipped_evaluators_record_their_held_out_scores():
     assert {"accuracy", "p_real_on_real", "p_real_on_synthetic", "p_real_on_noise"} <= set(scores["critic"])
     assert {"mask_iou", "normal_cosine"} <= set(scores["geometry"])
     assert meta["config"]["images"] > 1000  # trained on their own renders, with a held-out tenth
+
+
+def test_premise_check_measures_the_switch_and_the_reach(tmp_path, tiny_world):
+    """realiz3d.evaluation.premise on tiny runs: realism per mode, paired losses, and the reach
+    (share of a full fine-tune's loss reduction that synthetic mode buys)."""
+    from realiz3d.evaluation.premise import heldout_loss, premise
+    from realiz3d.pipeline import Realiz3DPipeline
+    from realiz3d.train import load_config, train
+
+    common = ["model.init=scratch", "model.preset=tiny", f"data.world={tiny_world}", "train.steps=2",
+              "train.batch_size=4", "train.checkpoint_every=0"]
+    stage1 = load_config(REPO / "realiz3d" / "configs" / "world" / "stage1.yaml", [f"out={tmp_path / 's1'}", *common])
+    ft = load_config(REPO / "realiz3d" / "configs" / "world" / "stage1.yaml",
+                     [f"out={tmp_path / 'ft'}", *common, "train.stage=naive", "model.control=none", "data.views=1",
+                      "train.lr=0.01"])
+    train(stage1, progress=False)
+    train(ft, progress=False)
+    base = tmp_path / "base"
+    from tiny_backbones import save_tiny_checkpoint
+
+    save_tiny_checkpoint(base, control="none")
+    res = premise(tiny_world, tmp_path / "s1" / "final", tmp_path / "ft" / "final", base=base, n_assets=2, eval_steps=2)
+    assert set(res["realism"]) == {"base", "stage1_real_mode", "stage1_synthetic_mode", "real_mode_ratio_to_base"}
+    s = res["loss"]["synthetic_renders"]
+    gain = s["base"] - s["full_finetune"]
+    assert res["reach"] is None if gain <= 0 else abs(res["reach"] - (s["base"] - s["stage1_synthetic_mode"]) / gain) < 1e-9
+    # the losses are paired: the same model and data give the same number
+    pipe = Realiz3DPipeline.from_pretrained(base)
+    x = torch.rand(3, 3, 16, 16) * 2 - 1
+    assert heldout_loss(pipe, x, ["a mug"] * 3, None) == heldout_loss(pipe, x, ["a mug"] * 3, None)
