@@ -110,11 +110,13 @@ def train_stage1(plan: Plan, seed: int, progress: bool = True) -> Path:
 # -- evaluation ---------------------------------------------------------------------------
 def evaluate_checkpoint(checkpoint: Path, task: str, split_dir: Path, schedule="shifted", n_assets: int | None = None,
                         steps: int = 20, guidance: float = 3.0, seed: int = 0, evaluators=None, leakage: bool = True,
-                        keep_views: bool = False, camera: bool = False, views=None) -> dict:
+                        keep_views: bool = False, camera: bool = False, views=None, camera_rolls=(1, 2)) -> dict:
     """Scores of one model on a split (held-out or val) for a task.
 
     views: the model's outputs for these assets and settings when already generated (a
-    model without control draws the same views for both tasks): scored, not generated again."""
+    model without control draws the same views for both tasks): scored, not generated again.
+    camera (text-to-multiview): also camera_use and, per k in camera_rolls, the view accuracy
+    with every asset's cameras rolled by k views (view_accuracy_rollK)."""
     from .data import load_synthetic
     from .evaluation.evaluators import Evaluators
     from .evaluation.metrics import EvalSettings, generate_for_assets, real_references, score_views
@@ -140,9 +142,16 @@ def evaluate_checkpoint(checkpoint: Path, task: str, split_dir: Path, schedule="
         res["realism_null_control"] = float(score_views(ev, null, assets, "none", None)["realism"])
         res["leakage"] = res["realism_null_control"] - res["realism"]  # > 0: control makes it look synthetic
     if camera and task == "multiview":
-        from .evaluation.metrics import camera_use
+        from .evaluation.metrics import camera_use, roll_cameras
 
         res["camera_use"] = camera_use(pipe, assets, seed=seed)
+        if pipe.model.config.control == "camera" and assets.num_views > 1:
+            # the same prompts with the cameras rolled by k views: a model that follows its cameras
+            # keeps its view accuracy; one that memorised "view 0 is the front" loses it
+            for k in camera_rolls:
+                rolled = roll_cameras(assets, k)
+                rv = generate_for_assets(pipe, rolled, sched, st)
+                res[f"view_accuracy_roll{k}"] = score_views(ev, rv, rolled, task, None)["view_accuracy"]
     if keep_views:
         res["_views"] = views
     return res
@@ -188,7 +197,8 @@ def _summ(values: list[float]) -> dict:
     return {"mean": statistics.fmean(vals), "std": statistics.pstdev(vals) if len(vals) > 1 else 0.0, "n": len(vals)}
 
 
-METRIC_ORDER = ["realism", "fd_real", "realism_null_control", "leakage", "view_accuracy", "camera_use", "mask_iou", "normal_agreement",
+METRIC_ORDER = ["realism", "fd_real", "realism_null_control", "leakage", "view_accuracy", "view_accuracy_roll1",
+                "view_accuracy_roll2", "camera_use", "mask_iou", "normal_agreement",
                 "cross_view_color", "material_accuracy", "kind_accuracy"]
 
 
@@ -226,7 +236,8 @@ def reproduce(plan: Plan, progress: bool = True) -> dict:
         is_base = method == "base"
         r = evaluate_checkpoint(ckpt, task, held, schedule, plan.eval_assets, plan.eval_steps, plan.eval_guidance,
                                 evaluators=ev, keep_views=keep or is_base, camera=(task, str(ckpt)) not in camera_use,
-                                views=base_views.get(seed) if is_base else None)
+                                views=base_views.get(seed) if is_base else None,
+                                camera_rolls=())  # rolled cameras: `realiz3d evaluate` (they would add 2 passes per model)
         if task == "multiview":
             r["camera_use"] = camera_use.setdefault((task, str(ckpt)), r.get("camera_use"))
         v = r.pop("_views", None)

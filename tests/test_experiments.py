@@ -247,3 +247,29 @@ def test_premise_check_measures_the_switch_and_the_reach(tmp_path, tiny_world):
     pipe = Realiz3DPipeline.from_pretrained(base)
     x = torch.rand(3, 3, 16, 16) * 2 - 1
     assert heldout_loss(pipe, x, ["a mug"] * 3, None) == heldout_loss(pipe, x, ["a mug"] * 3, None)
+
+
+def test_rolled_cameras_move_only_the_request(tiny_world):
+    from realiz3d.data import load_synthetic
+    from realiz3d.evaluation.metrics import roll_cameras
+
+    assets = load_synthetic(tiny_world / "heldout")
+    r = roll_cameras(assets, 1)
+    n = assets.num_views
+    for a, b in zip(assets.cameras, r.cameras):
+        assert [c.azimuth for c in b] == [a[(i + 1) % n].azimuth for i in range(n)]
+    idx = torch.arange(len(assets))
+    assert torch.equal(r.control(idx, "camera"), assets.control(idx, "camera").roll(-1, 1))
+    assert torch.equal(r.rgb, assets.rgb) and r.captions == assets.captions
+    full = roll_cameras(assets, n)  # a whole turn: the request is the original one
+    assert torch.equal(full.control(idx, "camera"), assets.control(idx, "camera"))
+
+
+def test_evaluate_scores_view_accuracy_with_rolled_cameras(tmp_path, tiny_world):
+    from realiz3d.experiments import evaluate_checkpoint
+    from tiny_backbones import save_tiny_checkpoint
+
+    ck = save_tiny_checkpoint(tmp_path / "ck", control="camera")
+    res = evaluate_checkpoint(ck, "multiview", tiny_world / "heldout", "real", n_assets=2, steps=2, camera=True)
+    for k in ("view_accuracy", "view_accuracy_roll1", "view_accuracy_roll2", "camera_use"):
+        assert k in res

@@ -12,6 +12,7 @@ For every asset: generate its N views from its caption with the control the mode
 | mask_iou | predicted foreground vs the control silhouette (texturing) | higher |
 | normal_agreement | cosine of predicted normals with the control normals on the silhouette (texturing) | higher |
 | cross_view_color | mean colour difference of pixels that see the same surface point in two views (texturing) | lower |
+| view_accuracy_rollK | view_accuracy with each asset's cameras rolled by K views (scored against the rolled cameras): equal to view_accuracy for camera control, lower for a model that memorised "view 0 is the front" | higher |
 | camera_use | relative rise of the denoising loss on the assets' renders when each view is paired with another view's camera (multiview; `realiz3d evaluate`) | higher; 0 = cameras ignored |
 """
 from __future__ import annotations
@@ -135,6 +136,16 @@ def score_views(ev: Evaluators, views: torch.Tensor, assets: SyntheticSet, task:
         msk = (assets.mask[:, :, 0] > 200).numpy()
         res["cross_view_color"] = float(np.nanmean([cross_view_color(imgs[i], pos[i], msk[i]) for i in range(a)]))
     return res
+
+
+def roll_cameras(assets: SyntheticSet, k: int) -> SyntheticSet:
+    """The same assets with each one's cameras (and camera control) rolled by k views: view i
+    is asked for with the camera of view i + k. Images and maps stay: only the request moves."""
+    import dataclasses
+
+    n = assets.num_views
+    cams = [[c[(i + k) % n] for i in range(n)] for c in assets.cameras]
+    return dataclasses.replace(assets, cameras=cams)
 
 
 def real_references(assets: SyntheticSet) -> torch.Tensor:
