@@ -161,21 +161,32 @@ def bilinear(img: np.ndarray, pix: np.ndarray) -> np.ndarray:
     return (img[y0, x0] * (1 - fx) * (1 - fy) + img[y0, x1] * fx * (1 - fy) + img[y1, x0] * (1 - fx) * fy + img[y1, x1] * fx * fy)
 
 
-def fill_and_dilate(texels: Texels, colors: np.ndarray, seen: np.ndarray, k: int = 4) -> np.ndarray:
-    """Texture image (S, S, 3): unseen texels take the colour of the nearest seen surface
-    points in 3D; texels outside every island take the nearest island texel's colour."""
+FILL_GRID = 96  # voxels along the unit box for filling unseen texels
+
+
+def fill_and_dilate(texels: Texels, colors: np.ndarray, seen: np.ndarray, grid: int = FILL_GRID) -> np.ndarray:
+    """Texture image (S, S, 3): unseen texels take the colour of the nearest seen surface in
+    3D; texels outside every island take the nearest island texel's colour.
+
+    Nearest in 3D through a voxel grid of the unit box (`grid`^3): seen points are binned into
+    voxels (mean colour per voxel), one Euclidean distance transform gives every voxel its
+    nearest occupied voxel, and each unseen texel reads the voxel it falls in. Linear in
+    texels and voxels: a k-d tree query was too, on average, but degenerate layouts (the
+    unseen top of a nut, facing rows of equidistant seen points on flat faces) made it
+    explore most of the tree (28 s for a 1k-face nut at 1024x1024)."""
     from scipy.ndimage import distance_transform_edt
-    from scipy.spatial import cKDTree
 
     colors = colors.copy()
     if seen.any() and (~seen).any():
-        tree = cKDTree(texels.points[seen])
-        kk = min(k, int(seen.sum()))
-        d, idx = tree.query(texels.points[~seen], k=kk)
-        if kk == 1:
-            d, idx = d[:, None], idx[:, None]
-        w = 1 / np.maximum(d, 1e-6)
-        colors[~seen] = (colors[seen][idx] * w[:, :, None]).sum(1) / w.sum(1, keepdims=True)
+        r = grid
+        vox = lambda p: np.clip(((p + 0.5) * r).astype(np.int64), 0, r - 1)  # noqa: E731
+        flat = np.ravel_multi_index(vox(texels.points[seen]).T, (r, r, r))
+        count = np.bincount(flat, minlength=r**3)
+        sums = np.stack([np.bincount(flat, weights=colors[seen][:, c], minlength=r**3) for c in range(3)], 1)
+        _, near = distance_transform_edt((count == 0).reshape(r, r, r), return_indices=True)
+        q = vox(texels.points[~seen])
+        cell = np.ravel_multi_index(tuple(near[:, q[:, 0], q[:, 1], q[:, 2]]), (r, r, r))
+        colors[~seen] = sums[cell] / count[cell][:, None]
     elif not seen.any():
         colors[:] = 0.5
     s = texels.size

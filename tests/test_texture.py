@@ -156,3 +156,34 @@ def test_texture_open_500k_face_mesh(tmp_path, tiny_texturing_checkpoint):
     loaded = trimesh.load(tmp_path / "out" / "sheet.glb", force="mesh")
     assert len(loaded.faces) == 500_000 and loaded.visual.uv is not None
     np.testing.assert_allclose(loaded.bounds, mesh.bounds, atol=1e-3)
+
+
+def test_fill_gives_unseen_texels_the_nearest_seen_colour_on_a_nut(tmp_path):
+    """A hexagonal nut with a through-hole (~1k faces, 1000 units off-centre): its top, bottom
+    and hole are unseen from side views. Unseen texels take the colour of the nearest seen
+    surface (checked against a brute-force nearest neighbour), with no k-d tree on the way."""
+    import trimesh
+    from scipy.spatial import cKDTree
+
+    nut = trimesh.creation.annulus(r_min=0.25, r_max=0.6, height=0.35, sections=6)
+    while len(nut.faces) < 800:
+        nut = nut.subdivide()
+    nut.apply_translation([1000.0, -1000.0, 500.0])
+    nut.export(tmp_path / "nut.ply")
+    uvm = prepare_mesh(tmp_path / "nut.ply")
+    tx = rasterize_uv(uvm, 128)
+    # seen: the outer side faces (points far from the axis, not on the top or bottom plane)
+    radial = np.linalg.norm(tx.points[:, [0, 2]], axis=1)
+    seen = (radial > 0.35) & (np.abs(tx.normals[:, 1]) < 0.5)
+    assert 0.1 < seen.mean() < 0.9
+    colors = np.zeros((len(seen), 3))
+    colors[seen] = np.clip(tx.points[seen] + 0.5, 0, 1)  # colour = position: the nearest seen colour is checkable
+    tex = fill_and_dilate(tx, colors, seen)
+    got = tex[tx.rows, tx.cols]
+    exact, _ = cKDTree(tx.points[seen]).query(tx.points[~seen])
+    # the colour an unseen texel got is a seen position (mean of a voxel's seen points): it lies
+    # about as near as the exact nearest seen point (ties between far sides may pick either)
+    d = np.linalg.norm(got[~seen] - 0.5 - tx.points[~seen], axis=1)
+    voxel = np.sqrt(3) / 96
+    assert np.all(d <= exact + 2 * voxel), float((d - exact).max())
+    assert np.allclose(got[seen], colors[seen])
