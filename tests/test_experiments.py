@@ -239,7 +239,8 @@ def test_premise_check_measures_the_switch_and_the_reach(tmp_path, tiny_world):
 
     save_tiny_checkpoint(base, control="none")
     res = premise(tiny_world, tmp_path / "s1" / "final", tmp_path / "ft" / "final", base=base, n_assets=2, eval_steps=2)
-    assert set(res["realism"]) == {"base", "stage1_real_mode", "stage1_synthetic_mode", "real_mode_ratio_to_base"}
+    assert set(res["realism"]) == {"base", "stage1_real_mode", "stage1_synthetic_mode", "real_mode_ratio_to_base",
+                                   "base_render_captions"}
     s = res["loss"]["synthetic_renders"]
     gain = s["base"] - s["full_finetune"]
     assert res["reach"] is None if gain <= 0 else abs(res["reach"] - (s["base"] - s["stage1_synthetic_mode"]) / gain) < 1e-9

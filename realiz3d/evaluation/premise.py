@@ -7,7 +7,8 @@ in the pretrained model's feature space: the shifters only have to select one. T
 
 (a) switch: realism (the critic's P(real)) of the base model and of base + stage-1 shifters in
     real and in synthetic mode, null control, single images, held-out captions. Synthetic mode
-    should look synthetic; real mode should keep the base model's realism.
+    should look synthetic; real mode should keep the base model's realism. Beside it, the base
+    model's realism when the captions ask for "a 3d render of ...": does it know the domain?
 (b) reach: the denoising loss on the held-out synthetic renders (single views, plain captions,
     fixed noise and noise levels) of the base model, of the shifters in synthetic mode, and of
     a full fine-tune of the backbone on the synthetic renders with the same number of steps
@@ -50,6 +51,22 @@ def heldout_loss(pipe, images: torch.Tensor, captions: list[str], domain: str | 
     return total / count
 
 
+def render_caption_realism(checkpoint: Path, split: Path, n_assets: int, steps: int, ev) -> float:
+    """Realism of a base model asked for "a 3d render of <caption>": low when it knows the
+    synthetic domain and its captions select it (the world's pretraining set teaches that)."""
+    import dataclasses
+
+    from ..data import load_synthetic
+    from ..pipeline import Realiz3DPipeline
+    from ..world.build import render_caption
+    from .metrics import EvalSettings, generate_for_assets, score_views
+
+    assets = load_synthetic(split, limit=n_assets)
+    renders = dataclasses.replace(assets, captions=[render_caption(c) for c in assets.captions])
+    views = generate_for_assets(Realiz3DPipeline.from_pretrained(checkpoint), renders, "real", EvalSettings(steps=steps))
+    return float(score_views(ev, views, assets, "none", None)["realism"])
+
+
 def premise(world: Path, stage1: Path, finetune: Path, base: Path | None = None, n_assets: int = 40,
             eval_steps: int = 20) -> dict:
     from ..data import load_synthetic
@@ -70,7 +87,8 @@ def premise(world: Path, stage1: Path, finetune: Path, base: Path | None = None,
     r_real = evaluate_checkpoint(stage1, "multiview", split, "real", **kw)["realism"]
     r_syn = evaluate_checkpoint(stage1, "multiview", split, "synthetic", **kw)["realism"]
     out["realism"] = {"base": r_base, "stage1_real_mode": r_real, "stage1_synthetic_mode": r_syn,
-                      "real_mode_ratio_to_base": r_real / max(r_base, 1e-9)}
+                      "real_mode_ratio_to_base": r_real / max(r_base, 1e-9),
+                      "base_render_captions": render_caption_realism(base, split, n_assets, eval_steps, ev)}
     out["switch_ok"] = bool(r_syn <= 0.2 and r_real >= 0.95 * r_base)
     # (b) the reach, on the held-out renders of both domains
     assets = load_synthetic(split, limit=n_assets)
