@@ -272,13 +272,15 @@ def make_real_cmd(
 def train_evaluators_cmd(
     out: Path = typer.Option(..., "--out", help="folder for the evaluator weights"),
     images: int = typer.Option(12000, help="renders to train on"),
-    steps: int = typer.Option(1200, help="optimizer steps per network"),
+    steps: int = typer.Option(1200, help="optimizer steps of the critic and the geometry network"),
+    attribute_steps: Optional[int] = typer.Option(None, help="optimizer steps of the attribute network (azimuth, material, kind; default: --steps)"),
     workers: int = typer.Option(2, help="parallel render processes"),
 ):
     """Train the built-in world's evaluator networks (realism critic, attributes, geometry)."""
     from .evaluation.evaluators import EvaluatorConfig, train_evaluators
 
-    meta = train_evaluators(out, EvaluatorConfig(images=images, steps=steps), workers=workers)
+    meta = train_evaluators(out, EvaluatorConfig(images=images, steps=steps, attribute_steps=attribute_steps),
+                            workers=workers)
     typer.echo(json.dumps(meta["test_scores"]))
 
 

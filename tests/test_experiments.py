@@ -17,7 +17,7 @@ REPO = Path(__file__).resolve().parent.parent
 @pytest.fixture(scope="module")
 def tiny_evaluators(tmp_path_factory):
     path = tmp_path_factory.mktemp("ev")
-    train_evaluators(path, EvaluatorConfig(resolution=16, images=48, steps=3, batch_size=16), workers=1, progress=False)
+    train_evaluators(path, EvaluatorConfig(resolution=16, images=48, steps=3, attribute_steps=3, batch_size=16), workers=1, progress=False)
     return path
 
 

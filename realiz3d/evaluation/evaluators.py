@@ -121,7 +121,8 @@ class EvaluatorConfig:
     seed: int = 1234
     resolution: int = 32
     images: int = 12000
-    steps: int = 1200
+    steps: int = 1200  # critic and geometry
+    attribute_steps: int | None = None  # the attribute network's (azimuth, material, kind); None: `steps`
     batch_size: int = 96
     lr: float = 0.002
     width: int = 32
@@ -207,10 +208,11 @@ def train_evaluators(out: str | Path, cfg: EvaluatorConfig, workers: int = 2, pr
     nets = {"critic": DomainCritic(cfg.width), "attributes": AttributeNet(cfg.width), "geometry": GeometryNet(cfg.width)}
     report = {}
     for name, net in nets.items():
+        steps = cfg.attribute_steps if name == "attributes" and cfg.attribute_steps else cfg.steps
         opt = torch.optim.AdamW(net.parameters(), lr=cfg.lr, weight_decay=1e-4)
-        sched = torch.optim.lr_scheduler.OneCycleLR(opt, cfg.lr, total_steps=cfg.steps, pct_start=0.1)
+        sched = torch.optim.lr_scheduler.OneCycleLR(opt, cfg.lr, total_steps=steps, pct_start=0.1)
         g = torch.Generator().manual_seed(cfg.seed + len(name))
-        it = track(range(cfg.steps), f"train {name}", show=progress)
+        it = track(range(steps), f"train {name}", show=progress)
         net.train()
         for step in it:
             idx = train[torch.randint(0, len(train), (cfg.batch_size,), generator=g)]
