@@ -333,3 +333,18 @@ def test_control_dropout_nulls_the_control_of_some_synthetic_samples_only(tmp_pa
     # everything else is the batch the run without dropout draws
     assert torch.equal(b.control[~dropped], ref.control[~dropped])
     assert torch.equal(b.x0, ref.x0) and torch.equal(b.noise, ref.noise) and b.captions == ref.captions
+
+
+def test_data_views_is_one_or_all_of_the_sets_views(tmp_path, tiny_world):
+    single = Data(tiny_cfg(tmp_path, tiny_world, "naive", batch_size=4), 16, progress=False)
+    assert single.views == 4
+    cfg = tiny_cfg(tmp_path, tiny_world, "naive", batch_size=4)
+    cfg.model.control, cfg.data.views = "none", 1
+    b = Data(cfg, 16, progress=False).batch(0, 2)
+    assert b.x0.shape[1] == 1 and not b.multiview.any() and b.control is None
+    cfg.data.views = 2
+    with pytest.raises(ConfigError, match="data.views=2: expected 1"):
+        Data(cfg, 16, progress=False).views
+    cfg.data.views, cfg.model.control = 1, "camera"
+    with pytest.raises(ConfigError, match="model.control=none"):
+        Data(cfg, 16, progress=False).views
