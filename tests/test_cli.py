@@ -45,7 +45,7 @@ def test_render_folder_skips_and_lists_bad_files(tmp_path):
     rgb = ds.rgb[i].float() / 255
     on = ds.mask[i, :, 0] > 250
     red = rgb.permute(0, 2, 3, 1)[on]
-    assert (red[:, 0] > red[:, 1] + 0.3).float().mean() > 0.9
+    assert ((red[:, 0] > 2.5 * red[:, 1]) & (red[:, 0] > 2.5 * red[:, 2]) & (red[:, 0] > 0.2)).float().mean() > 0.9
     skipped = [json.loads(l) for l in (out / "skipped.jsonl").read_text().splitlines()]
     assert {s["file"].split("/")[-1] for s in skipped} == {"broken.glb", "empty.stl"}
 
