@@ -162,12 +162,11 @@ def test_fill_gives_unseen_texels_the_nearest_seen_colour_on_a_nut(tmp_path):
     """A hexagonal nut with a through-hole (~1k faces, 1000 units off-centre): its top, bottom
     and hole are unseen from side views. Unseen texels take the colour of the nearest seen
     surface (checked against a brute-force nearest neighbour), with no k-d tree on the way."""
-    import trimesh
     from scipy.spatial import cKDTree
 
-    nut = trimesh.creation.annulus(r_min=0.25, r_max=0.6, height=0.35, sections=6)
-    while len(nut.faces) < 800:
-        nut = nut.subdivide()
+    from realiz3d.bench import nut_mesh
+
+    nut = nut_mesh(800)
     nut.apply_translation([1000.0, -1000.0, 500.0])
     nut.export(tmp_path / "nut.ply")
     uvm = prepare_mesh(tmp_path / "nut.ply")
