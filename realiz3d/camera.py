@@ -133,7 +133,18 @@ class CameraSetup:
     azimuth_offset: bool = False
 
     def __post_init__(self):
-        check_camera_setup(self)
+        """One-line errors naming the field for a set-up out of range."""
+        if self.views < 1:
+            raise ValueError(f"views={self.views}: expected >= 1")
+        if not self.distance > 0.87:  # half the diagonal of the unit box the object is normalised into
+            raise ValueError(f"distance={self.distance}: expected a distance > 0.87 (outside the unit box of the object)")
+        if not 0 <= self.fov_deg < 180:
+            raise ValueError(f"fov_deg={self.fov_deg}: expected 0 (orthographic) or a field of view in (0, 180)")
+        for name in ("elevation_min", "elevation_max"):
+            if not -90 <= getattr(self, name) <= 90:
+                raise ValueError(f"{name}={getattr(self, name)}: expected degrees in [-90, 90]")
+        if self.elevation_min > self.elevation_max:
+            raise ValueError(f"elevation_min={self.elevation_min} > elevation_max={self.elevation_max}: expected min <= max")
 
     @property
     def elevation(self) -> float:
@@ -146,8 +157,8 @@ class CameraSetup:
         `azimuths` (degrees), at one elevation (default: the middle of the range)."""
         el = self.elevation if elevation is None else float(elevation)
         if azimuths is None:
-            n = num_views or self.views
-            azimuths = [start_azimuth + 360.0 * i / n for i in range(n)]
+            return orbit_cameras(num_views or self.views, el, start_azimuth, distance=self.distance,
+                                 resolution=resolution, fov_deg=self.fov_deg)
         return [orbit_camera(float(a), el, self.distance, resolution, self.fov_deg) for a in azimuths]
 
     def covers_elevation(self, elevation: float, tolerance: float = 5.0) -> bool:
@@ -162,25 +173,6 @@ class CameraSetup:
             return cls()
         known = {k: v for k, v in d.items() if k in cls.__dataclass_fields__}
         return cls(**known)
-
-
-def check_camera_setup(s, prefix: str = "") -> None:
-    """One-line errors naming the option (`prefix` + field name) for a set-up out of range."""
-    if s.views < 1:
-        raise ValueError(f"{prefix}views={s.views}: expected >= 1")
-    if not s.distance > 0:
-        raise ValueError(f"{prefix}distance={s.distance}: expected a positive distance")
-    if not 0 <= s.fov_deg < 180:
-        raise ValueError(f"{prefix}fov_deg={s.fov_deg}: expected 0 (orthographic) or a field of view in (0, 180)")
-    for name in ("elevation_min", "elevation_max"):
-        v = getattr(s, name)
-        if not -90 <= v <= 90:
-            raise ValueError(f"{prefix}{name}={v}: expected degrees in [-90, 90]")
-    if s.elevation_min > s.elevation_max:
-        raise ValueError(f"{prefix}elevation_min={s.elevation_min} > {prefix}elevation_max={s.elevation_max}: "
-                         "expected min <= max")
-    if s.distance <= 0.87:  # half the diagonal of the unit box the object is normalised into
-        raise ValueError(f"{prefix}distance={s.distance}: the camera would be inside the object's unit box (expected > 0.87)")
 
 
 def plucker(camera: Camera) -> np.ndarray:
