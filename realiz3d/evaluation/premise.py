@@ -51,19 +51,16 @@ def heldout_loss(pipe, images: torch.Tensor, captions: list[str], domain: str | 
     return total / count
 
 
-def render_caption_realism(checkpoint: Path, split: Path, n_assets: int, steps: int, ev) -> float:
+def render_caption_realism(pipe, assets, steps: int, ev) -> float:
     """Realism of a base model asked for "a 3d render of <caption>": low when it knows the
     synthetic domain and its captions select it (the world's pretraining set teaches that)."""
     import dataclasses
 
-    from ..data import load_synthetic
-    from ..pipeline import Realiz3DPipeline
     from ..world.build import render_caption
     from .metrics import EvalSettings, generate_for_assets, score_views
 
-    assets = load_synthetic(split, limit=n_assets)
     renders = dataclasses.replace(assets, captions=[render_caption(c) for c in assets.captions])
-    views = generate_for_assets(Realiz3DPipeline.from_pretrained(checkpoint), renders, "real", EvalSettings(steps=steps))
+    views = generate_for_assets(pipe, renders, "real", EvalSettings(steps=steps))
     return float(score_views(ev, views, assets, "none", None)["realism"])
 
 
@@ -86,18 +83,18 @@ def premise(world: Path, stage1: Path, finetune: Path, base: Path | None = None,
     r_base = evaluate_checkpoint(base, "multiview", split, "real", **kw)["realism"]
     r_real = evaluate_checkpoint(stage1, "multiview", split, "real", **kw)["realism"]
     r_syn = evaluate_checkpoint(stage1, "multiview", split, "synthetic", **kw)["realism"]
+    assets = load_synthetic(split, limit=n_assets)
+    pipes = {"base": Realiz3DPipeline.from_pretrained(base), "stage1": Realiz3DPipeline.from_pretrained(stage1),
+             "finetune": Realiz3DPipeline.from_pretrained(finetune)}
     out["realism"] = {"base": r_base, "stage1_real_mode": r_real, "stage1_synthetic_mode": r_syn,
                       "real_mode_ratio_to_base": r_real / max(r_base, 1e-9),
-                      "base_render_captions": render_caption_realism(base, split, n_assets, eval_steps, ev)}
+                      "base_render_captions": render_caption_realism(pipes["base"], assets, eval_steps, ev)}
     out["switch_ok"] = bool(r_syn <= 0.2 and r_real >= 0.95 * r_base)
     # (b) the reach, on the held-out renders of both domains
-    assets = load_synthetic(split, limit=n_assets)
     n = assets.num_views
     syn = assets.images(torch.arange(len(assets))).flatten(0, 1)
     caps = [c for c in assets.captions for _ in range(n)]
     real = real_references(assets)
-    pipes = {"base": Realiz3DPipeline.from_pretrained(base), "stage1": Realiz3DPipeline.from_pretrained(stage1),
-             "finetune": Realiz3DPipeline.from_pretrained(finetune)}
     loss = {
         "synthetic_renders": {
             "base": heldout_loss(pipes["base"], syn, caps, None),
