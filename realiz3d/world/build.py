@@ -174,16 +174,15 @@ def build_world(out: str | Path, cfg: WorldConfig, workers: int = 2, progress: b
         if not single:
             (d / CAMERA_SETUP_FILE).write_text(json.dumps(setup.to_dict(), indent=2))
         summary[folder] = len(rows)
-    _write_pretrain_set(out, cfg)
-    summary["pretrain"] = (0 if cfg.render_share >= 1.0 else cfg.real_images) + cfg.renders
+    summary["pretrain"] = _write_pretrain_set(out, cfg)
     summary["seconds"] = round(time.time() - t0, 1)
     (out / "world.json").write_text(json.dumps({"config": asdict(cfg), "camera_setup": setup.to_dict(),
                                                 "counts": summary}, indent=2))
     return summary
 
 
-def _write_pretrain_set(out: Path, cfg: WorldConfig) -> None:
-    """pretrain/metadata.jsonl: the real images and the renders as one image folder."""
+def _write_pretrain_set(out: Path, cfg: WorldConfig) -> int:
+    """pretrain/metadata.jsonl: the real images and the renders as one image folder; returns its size."""
     from ..data import read_jsonl
 
     rows = []
@@ -194,4 +193,5 @@ def _write_pretrain_set(out: Path, cfg: WorldConfig) -> None:
             rows.append({**r, "file_name": f"../{folder}/{r['file_name']}"})
     (out / "pretrain").mkdir(exist_ok=True)
     write_jsonl(out / "pretrain" / "metadata.jsonl", rows)
+    return len(rows)
 
