@@ -672,8 +672,9 @@ def train(cfg: RunConfig, resume: str | None = None, progress: bool = True, stop
     if step >= t.steps and main:
         model.config.extra.update(objective=objective.name if latent else make_objective_name(cfg), resolution=res,
                                   views=data.views, stage=t.stage)
-        if data.camera_setup is not None:  # else the init checkpoint's (if any) stays
-            model.config.extra["camera_setup"] = data.camera_setup.to_dict()
+        setup = data.camera_setup
+        if setup is not None:  # else the init checkpoint's (if any) stays
+            model.config.extra["camera_setup"] = setup.to_dict()
         if latent and cfg.model.text_max_length:
             model.config.extra["text_max_length"] = cfg.model.text_max_length
         export_final(model, ema, params, out / "final")
