@@ -273,7 +273,7 @@ def train_evaluators_cmd(
     out: Path = typer.Option(..., "--out", help="folder for the evaluator weights"),
     images: int = typer.Option(12000, help="renders to train on"),
     steps: int = typer.Option(1200, help="optimizer steps of the critic and the geometry network"),
-    attribute_steps: Optional[int] = typer.Option(None, help="optimizer steps of the attribute network (azimuth, material, kind; default: --steps)"),
+    attribute_steps: int = typer.Option(3000, help="optimizer steps of the attribute network (azimuth, material, kind)"),
     workers: int = typer.Option(2, help="parallel render processes"),
 ):
     """Train the built-in world's evaluator networks (realism critic, attributes, geometry)."""

@@ -35,7 +35,7 @@ from torch import nn
 from ..camera import CameraSetup, orbit_camera
 from ..progress import track
 from ..render import Renderer
-from ..world.assets import KINDS, MATERIALS, Asset
+from ..world.assets import KINDS, MATERIALS, Asset, front_azimuth
 from ..world.shading import render_views
 
 EVALUATOR_DIR = Path(__file__).resolve().parent.parent / "weights" / "evaluators"
@@ -122,7 +122,7 @@ class EvaluatorConfig:
     resolution: int = 32
     images: int = 12000
     steps: int = 1200  # critic and geometry
-    attribute_steps: int | None = None  # the attribute network's (azimuth, material, kind); None: `steps`
+    attribute_steps: int | None = 3000  # the attribute network's (azimuth, material, kind); None: `steps`
     batch_size: int = 96
     lr: float = 0.002
     width: int = 32
@@ -159,7 +159,7 @@ def _render_one(args):
     mesh, front = asset.posed()
     renderer = Renderer(mesh)
     rgb, maps = render_views(renderer, [cam], asset.material, domain, rng, 2, front=front)
-    relative = az - float(np.degrees(np.arctan2(front[0], front[2])))
+    relative = az - front_azimuth(front)
     return {
         "rgb": (rgb[0].transpose(2, 0, 1) * 255).round().astype(np.uint8),
         "mask": (maps.mask[0] * 255).round().astype(np.uint8),

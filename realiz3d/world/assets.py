@@ -156,6 +156,11 @@ def build_kind_posed(kind: str, rng: np.random.Generator) -> tuple[trimesh.Trime
     return mesh, float(yaw)
 
 
+def front_azimuth(front: np.ndarray) -> float:
+    """The azimuth (degrees, the camera convention of realiz3d.camera) a front direction points to."""
+    return float(np.degrees(np.arctan2(front[0], front[2])))
+
+
 @dataclass
 class Asset:
     id: str

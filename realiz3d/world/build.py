@@ -29,7 +29,7 @@ from ..camera import CameraSetup, orbit_camera
 from ..data import CAMERA_SETUP_FILE, to_uint8, write_jsonl, write_synthetic_item
 from ..progress import track
 from ..render import Renderer
-from .assets import Asset, sample_assets
+from .assets import Asset, front_azimuth, sample_assets
 from .shading import render_views
 
 SPLIT_CODES = {"train": 0, "real": 1, "val": 2, "heldout": 3, "renders": 4}
@@ -112,7 +112,7 @@ def _job(args):
     mesh, front = asset.posed()
     renderer = Renderer(mesh)
     base = {"caption": asset.caption, "kind": asset.kind, "material": asset.material, "asset_seed": asset.seed,
-            "front_azimuth": round(float(np.degrees(np.arctan2(front[0], front[2]))), 3)}
+            "front_azimuth": round(front_azimuth(front), 3)}
     if kind in ("real", "renders"):
         az = float(rng.uniform(0, 360))
         el = float(rng.uniform(cfg.elevation_min, cfg.elevation_max + 5))
