@@ -20,9 +20,10 @@ class FlowMatching:
         self.shift = shift
 
     def noisy(self, x0: torch.Tensor, noise: torch.Tensor, u: torch.Tensor):
-        """u: (B,) uniform in [0, 1) per sample -> (x_t, model timestep (B,), target)."""
+        """u: (B,) uniform in [0, 1) per sample, or (B, N) per view of x0 (B, N, ...) ->
+        (x_t, model timestep shaped like u, target)."""
         s = u if self.shift == 1.0 else self.shift * u / (1 + (self.shift - 1) * u)
-        sv = s.view(-1, *([1] * (x0.ndim - 1)))
+        sv = s.reshape(*s.shape, *([1] * (x0.ndim - s.ndim)))
         xt = (1 - sv) * x0 + sv * noise
         return xt, s * self.T, noise - x0
 
@@ -42,6 +43,9 @@ class EpsilonDiffusion:
         self.prediction_type = prediction_type
 
     def noisy(self, x0, noise, u):
+        if u.ndim == 2:  # one level per view: noise the views as a batch of images
+            xt, t, target = self.noisy(x0.flatten(0, 1), noise.flatten(0, 1), u.flatten())
+            return xt.view_as(x0), t.view_as(u), target.view_as(x0)
         n_t = self.train_scheduler.config.num_train_timesteps
         t = (u * n_t).long().clamp(max=n_t - 1).cpu()
         xt = self.train_scheduler.add_noise(x0, noise, t.to(x0.device))
@@ -54,9 +58,12 @@ class EpsilonDiffusion:
         return DPMSolverMultistepScheduler.from_config(self.train_scheduler.config, prediction_type=self.prediction_type)
 
 
-def make_objective(name: str, **kw):
+def make_objective(name: str, shift: float = 1.0, **kw):
+    """shift: flow matching's noise shift (1 = none); the other objectives take none."""
     if name in ("flow", "flow_matching"):
-        return FlowMatching(**kw)
+        return FlowMatching(shift=shift, **kw)
+    if shift != 1.0:
+        raise ValueError(f"a noise shift of {shift} is for flow matching, not for objective {name!r}")
     if name in ("epsilon", "v_prediction"):
         return EpsilonDiffusion(prediction_type="v_prediction" if name == "v_prediction" else "epsilon", **kw)
     raise ValueError(f"objective {name!r}: expected 'flow', 'epsilon' or 'v_prediction'")

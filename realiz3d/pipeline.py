@@ -70,7 +70,10 @@ class Realiz3DPipeline:
                                         "pass its new location (--pipeline)")
             stack = LatentStack.from_folder(pipe_dir, device, max_length=model.config.extra.get("text_max_length"))
             return cls(model, PipelineTextEncoder(stack, memo=True), stack.objective(), str(path), codec=stack)
-        return cls(model, objective=model.config.extra.get("objective", "flow"), checkpoint=str(path))
+        extra = model.config.extra
+        name = extra.get("objective", "flow")
+        objective = make_objective(name, shift=float(extra.get("flow_shift", 1.0))) if name == "flow" else name
+        return cls(model, objective=objective, checkpoint=str(path))
 
     @classmethod
     def from_base_pipeline(cls, folder: str | Path, device: str | None = None) -> "Realiz3DPipeline":

@@ -89,6 +89,12 @@ class TrainSection:
     reassign_k: list[int] = field(default_factory=lambda: [1, 1])  # k' ~ U{lo..hi}
     caption_dropout: float = 0.1
     control_dropout: float = 0.0  # share of synthetic samples trained with null control (for guidance on the control)
+    # share of multiview samples whose views get independent noise levels (CAT3D-style: some views
+    # near clean beside noisy ones, so the cameras must say how one view becomes another)
+    view_noise: float = 0.0
+    # flow matching: training noise levels s = shift*u / (1 + (shift-1)*u), u uniform (SD3's shift;
+    # > 1 trains more at high noise, where the layout of the views is decided); sampling uses it too
+    noise_shift: float = 1.0
     seed: int = 0
     checkpoint_every: int = 250
     keep_checkpoints: int = 2
@@ -105,7 +111,7 @@ class TrainSection:
         for name in ("steps", "batch_size", "grad_accum", "log_every", "max_nonfinite"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"train.{name}={getattr(self, name)}: expected a positive integer")
-        for name in ("real_fraction", "reassign_p", "caption_dropout", "control_dropout"):
+        for name in ("real_fraction", "reassign_p", "caption_dropout", "control_dropout", "view_noise"):
             v = getattr(self, name)
             if not 0.0 <= v <= 1.0:
                 raise ConfigError(f"train.{name}={v}: expected a probability in [0, 1]")
@@ -117,6 +123,8 @@ class TrainSection:
             raise ConfigError(f"train.lr={self.lr}: expected a positive number")
         if self.control_lr_scale <= 0:
             raise ConfigError(f"train.control_lr_scale={self.control_lr_scale}: expected a positive number")
+        if self.noise_shift <= 0:
+            raise ConfigError(f"train.noise_shift={self.noise_shift}: expected a positive number")
         if not 0.0 <= self.ema_decay < 1.0:
             raise ConfigError(f"train.ema_decay={self.ema_decay}: expected a number in [0, 1)")
         if self.mixed_precision not in ("auto", "no", "bf16", "fp16"):
@@ -288,7 +296,7 @@ class Batch:
     freeze_k: torch.Tensor | None  # (B,)
     is_real: torch.Tensor  # (B,)
     noise: torch.Tensor  # (B, N, C, H, W)
-    u: torch.Tensor  # (B,) uniform draw that sets each sample's timestep
+    u: torch.Tensor  # (B,) uniform draw that sets each sample's timestep, or (B, N): one per view (train.view_noise)
     vae_eps: torch.Tensor | None = None  # latent backbones: draw of the VAE posterior sample
     encoded: bool = True  # x0 is in model space (False: pixels a VAE still has to encode)
 
@@ -405,6 +413,9 @@ class Data:
         vae_eps = torch.randn(bsz, n, c, s, s, generator=g) if self.latent else None
         # drawn after everything above, so runs without it keep the batches they had
         drop_control = torch.rand(bsz, generator=g) < t.control_dropout if t.control_dropout > 0 else None
+        per_view_u = None
+        if t.view_noise > 0 and n > 1:
+            per_view_u = (torch.rand(bsz, generator=g) < t.view_noise, torch.rand(bsz, n, generator=g))
         stage2 = t.stage == "stage2"
         for i in range(bsz):
             if is_real[i] and self.real_streamed:
@@ -464,6 +475,9 @@ class Data:
             x0 = x0 + x_std * vae_eps  # a fresh draw of the VAE posterior, as the uncached path makes
         if control is not None and drop_control is not None:
             control[drop_control] = 0  # null control: what guidance on the control compares against
+        if per_view_u is not None:  # multiview samples drawn for it: each view its own level
+            which, uv = per_view_u
+            u = torch.where((which & multiview)[:, None], uv, u[:, None].expand(bsz, n))
         return Batch(x0, captions, control, domain, multiview, freeze if stage2 else None, is_real, noise, u,
                      vae_eps, encoded=cached or not self.latent)
 
@@ -577,7 +591,10 @@ def train(cfg: RunConfig, resume: str | None = None, progress: bool = True, stop
     res = latent.resolution if latent else model.backbone.config.sample_size
     data = latent.data if latent else Data(cfg, res, progress and main)
     text = latent.text if latent else MiniLMTextEncoder()
-    objective = latent.objective if latent else make_objective("flow" if cfg.model.objective == "auto" else cfg.model.objective)
+    if latent and t.noise_shift != 1.0:
+        raise ConfigError(f"train.noise_shift={t.noise_shift}: the built-in model's option; a pipeline's scheduler "
+                          "config sets its own shift")
+    objective = latent.objective if latent else make_objective(make_objective_name(cfg), shift=t.noise_shift)
     codec = latent.codec if latent else None
 
     from diffusers.optimization import get_scheduler
@@ -672,6 +689,8 @@ def train(cfg: RunConfig, resume: str | None = None, progress: bool = True, stop
     if step >= t.steps and main:
         model.config.extra.update(objective=objective.name if latent else make_objective_name(cfg), resolution=res,
                                   views=data.views, stage=t.stage)
+        if not latent:
+            model.config.extra["flow_shift"] = t.noise_shift
         setup = data.camera_setup
         if setup is not None:  # else the init checkpoint's (if any) stays
             model.config.extra["camera_setup"] = setup.to_dict()
@@ -828,7 +847,7 @@ def validate(model, ema, params, cfg: RunConfig, text, path: Path, data: Data, o
     try:
         with _ema_weights(ema, params):
             c, size = data.space
-            x = sample(model, (objective or make_objective(make_objective_name(cfg))).scheduler(),
+            x = sample(model, (objective or make_objective(make_objective_name(cfg), shift=cfg.train.noise_shift)).scheduler(),
                        text.encode(prompts, model.device), text.encode([""] * len(prompts), model.device),
                        (n, c, size, size), seeds=list(range(len(prompts))), num_steps=20, guidance=3.0,
                        control=control, schedule=DomainSchedule("real"))

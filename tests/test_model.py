@@ -298,3 +298,18 @@ def test_camera_embedding_with_normal_init_is_identity_for_null_control_and_sees
     assert not torch.allclose(a, rolled, atol=1e-4)
     with pytest.raises(ValueError, match="camera_embedding_init"):
         ModelConfig(control="camera", camera_embedding=True, camera_embedding_init="ones")
+
+
+@pytest.mark.parametrize("family", FAMILIES)
+def test_per_view_timesteps_equal_per_sample_ones_when_equal_and_differ_otherwise(family):
+    _, model = wrap(family, domain="shifter")
+    x, t, cond = inputs(family, batch=2, views=2)
+    t = torch.as_tensor(t).expand(2) if torch.as_tensor(t).ndim == 0 else torch.as_tensor(t)
+    with torch.no_grad():
+        ref = model(x, t, cond, domain="real")
+        same = model(x, t[:, None].expand(2, 2), cond, domain="real")
+        other = model(x, torch.stack([t, t * 0.5], 1), cond, domain="real")
+    torch.testing.assert_close(same, ref, rtol=0, atol=0)
+    assert not torch.allclose(other[:, 1], ref[:, 1], atol=1e-4)
+    with pytest.raises(ValueError, match="timestep of shape"):
+        model(x, torch.zeros(2, 3), cond, domain="real")

@@ -348,3 +348,51 @@ def test_data_views_is_one_or_all_of_the_sets_views(tmp_path, tiny_world):
     cfg.data.views, cfg.model.control = 1, "camera"
     with pytest.raises(ConfigError, match="model.control=none"):
         Data(cfg, 16, progress=False).views
+
+
+def test_view_noise_gives_multiview_samples_one_level_per_view(tmp_path, tiny_world):
+    cfg = tiny_cfg(tmp_path, tiny_world, "mixed", batch_size=64, view_noise=0.5)
+    plain = tiny_cfg(tmp_path / "p", tiny_world, "mixed", batch_size=64)
+    b, ref = Data(cfg, 16, progress=False).batch(3, 2), Data(plain, 16, progress=False).batch(3, 2)
+    assert b.u.shape == (64, 4) and ref.u.shape == (64,)
+    own = (b.u != b.u[:, :1]).any(1)  # samples whose views got levels of their own
+    assert not own[~b.multiview].any()  # real samples (single-image mode) keep one level
+    assert 5 < int(own.sum()) < int(b.multiview.sum()) - 5  # about half of the multiview ones
+    # everything else is the batch the run without it draws
+    torch.testing.assert_close(b.u[~own][:, 0], ref.u[~own])
+    assert torch.equal(b.x0, ref.x0) and torch.equal(b.noise, ref.noise)
+
+
+def test_flow_noise_per_view_and_shift():
+    from realiz3d.objectives import FlowMatching, make_objective
+
+    x0, noise = torch.randn(2, 3, 3, 4, 4), torch.randn(2, 3, 3, 4, 4)
+    u = torch.rand(2, 3)
+    for obj in (FlowMatching(), FlowMatching(shift=3.0)):
+        xt, t, target = obj.noisy(x0, noise, u)
+        assert t.shape == (2, 3)
+        for v in range(3):
+            xv, tv, _ = obj.noisy(x0[:, v], noise[:, v], u[:, v])
+            torch.testing.assert_close(xt[:, v], xv)
+            torch.testing.assert_close(t[:, v], tv)
+    half = torch.full((1,), 0.5)
+    assert float(FlowMatching(shift=3.0).noisy(x0[:1], noise[:1], half)[1]) == pytest.approx(750.0)  # 3*.5/(1+2*.5)
+    eps = make_objective("epsilon")
+    xt, t, _ = eps.noisy(x0, noise, u)
+    assert t.shape == (2, 3)
+    torch.testing.assert_close(xt[:, 1], eps.noisy(x0[:, 1], noise[:, 1], u[:, 1])[0])
+    with pytest.raises(ValueError, match="noise shift"):
+        make_objective("epsilon", shift=3.0)
+
+
+def test_noise_shift_is_saved_and_used_for_sampling(tmp_path, tiny_world):
+    from realiz3d.pipeline import Realiz3DPipeline
+
+    cfg = tiny_cfg(tmp_path, tiny_world, "naive", noise_shift=3.0, view_noise=0.5)
+    cfg.model.control = "camera"
+    train(cfg, progress=False)
+    pipe = Realiz3DPipeline.from_pretrained(Path(cfg.out) / "final")
+    assert pipe.objective.shift == 3.0 and pipe.objective.scheduler().config.shift == 3.0
+    for bad in ("noise_shift=0", "view_noise=1.5"):
+        with pytest.raises(ConfigError, match=f"train.{bad.split('=')[0]}"):
+            tiny_cfg(tmp_path, tiny_world, "naive", **dict([bad.split("=")]))

@@ -90,3 +90,31 @@ if __name__ == "__main__":
         sys.exit("usage: python -m realiz3d.evaluation.camera_diagnostics WORLD/SPLIT [CHECKPOINT ...]")
     for row in diagnose(Path(sys.argv[1]), [Path(a) for a in sys.argv[2:]]):
         print(json.dumps(row), flush=True)
+
+
+def camera_figure(split: Path, checkpoints: list[Path], out: Path, assets: int = 6, rolls=(1,),
+                  steps: int = 20, seed: int = 0) -> None:
+    """A picture of camera control: for the first `assets` assets of `split`, one block per asset
+    with rows of 4 views: the synthetic renders, the real-domain renders, then per checkpoint
+    its views at the data's cameras and with the cameras rolled by each k in `rolls` (the
+    views must then roll with them). Real mode, no domain shifting: what the weights learned."""
+    from ..pipeline import Realiz3DPipeline
+    from ..visual import save_grid_rows
+    from .metrics import EvalSettings, generate_for_assets, real_references, roll_cameras
+
+    data = load_synthetic(split, limit=assets)
+    n = data.num_views
+    ref_real = real_references(data).reshape(len(data), n, *data.images(torch.tensor([0])).shape[2:])
+    rows = {"synthetic render": data.images(torch.arange(len(data))), "real render": ref_real}
+    st = EvalSettings(steps=steps, seed=seed)
+    for ck in checkpoints:
+        pipe = Realiz3DPipeline.from_pretrained(ck)
+        rows[f"{Path(ck).parent.name}/{Path(ck).name}"] = generate_for_assets(pipe, data, "real", st)
+        for k in rolls:
+            rows[f"  cameras rolled {k}"] = generate_for_assets(pipe, roll_cameras(data, k), "real", st)
+    x, labels = [], []
+    for i in range(len(data)):
+        for name, v in rows.items():
+            x.append(v[i])
+            labels.append(f"{data.captions[i][:14]}: {name}" if name == "synthetic render" else name)
+    save_grid_rows(torch.stack(x), out, labels)

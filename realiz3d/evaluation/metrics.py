@@ -120,7 +120,9 @@ def score_views(ev: Evaluators, views: torch.Tensor, assets: SyntheticSet, task:
         ref = image_scores(ev, real_refs)["features"]
         res["fd_real"] = frechet_distance(s["features"], ref)
     if task == "multiview":
-        az = torch.tensor([azimuth_bin(c.azimuth) for cams in assets.cameras for c in cams])
+        # the evaluator reads the azimuth relative to the object's front (world metadata)
+        az = torch.tensor([azimuth_bin(c.azimuth - float(m.get("front_azimuth", 0.0)))
+                           for cams, m in zip(assets.cameras, metas) for c in cams])
         res["view_accuracy"] = float((s["azimuth"] == az).float().mean())
     if task == "texturing":
         gt_mask = (assets.mask[:, :, 0].float() / 255 > 0.5).reshape(a * n, *assets.mask.shape[-2:])

@@ -238,7 +238,7 @@ class Realiz3DTransformer(nn.Module):
         multiview: bool | torch.Tensor | None = None,
         freeze_k: torch.Tensor | None = None,
     ) -> torch.Tensor:
-        """x: (B, N, C, H, W) noisy views; timestep: (B,) or scalar in the backbone's units;
+        """x: (B, N, C, H, W) noisy views; timestep: (B,), (B, N) (one per view) or scalar, in the backbone's units;
         cond: text for B samples, or for B*N views (then each view has its own caption);
         control: (B, N, Cc, H, W) or None (null control); domain: see resolve_domain;
         multiview: per-sample attention mode (default: multiview when N > 1);
@@ -282,7 +282,12 @@ class Realiz3DTransformer(nn.Module):
         self._step = _Step(ids=ids, camera=camera, freeze_k=fk)
 
         t = torch.as_tensor(timestep, device=x.device)
-        t = (t.expand(b) if t.ndim == 0 else t).repeat_interleave(n, 0)  # (B*N,)
+        if t.ndim == 2:  # one timestep per view
+            if t.shape != (b, n):
+                raise ValueError(f"timestep of shape {tuple(t.shape)}: expected (batch,), (batch, views) = {(b, n)} or a scalar")
+            t = t.reshape(b * n)
+        else:
+            t = (t.expand(b) if t.ndim == 0 else t).repeat_interleave(n, 0)  # (B*N,)
         # one caption per sample (repeated over its views) or one per view (grids of real images)
         cond_v = cond if (n > 1 and cond.batch_size == b * n) else cond.repeat_views(n)
         out = self.family.call(self.backbone, flat, t, cond_v)  # (B*N, Cout, H, W)
