@@ -12,6 +12,7 @@ from typing import Callable
 
 import numpy as np
 import torch
+from .errors import InputError
 
 BENCHMARKS: dict[str, Callable[..., dict]] = {}
 
@@ -120,7 +121,7 @@ def run(name: str, **kw) -> list[dict]:
     names = list(BENCHMARKS) if name == "all" else [name]
     for n in names:
         if n not in BENCHMARKS:
-            raise ValueError(f"benchmark {n!r}: expected one of {sorted(BENCHMARKS)} or 'all'")
+            raise InputError(f"benchmark {n!r}: expected one of {sorted(BENCHMARKS)} or 'all'")
     import inspect
 
     results = []

@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 import numpy as np
+from .errors import InputError
 
 
 @dataclass
@@ -135,16 +136,16 @@ class CameraSetup:
     def __post_init__(self):
         """One-line errors naming the field for a set-up out of range."""
         if self.views < 1:
-            raise ValueError(f"views={self.views}: expected >= 1")
+            raise InputError(f"views={self.views}: expected >= 1")
         if not self.distance > 0.87:  # half the diagonal of the unit box the object is normalised into
-            raise ValueError(f"distance={self.distance}: expected a distance > 0.87 (outside the unit box of the object)")
+            raise InputError(f"distance={self.distance}: expected a distance > 0.87 (outside the unit box of the object)")
         if not 0 <= self.fov_deg < 180:
-            raise ValueError(f"fov_deg={self.fov_deg}: expected 0 (orthographic) or a field of view in (0, 180)")
+            raise InputError(f"fov_deg={self.fov_deg}: expected 0 (orthographic) or a field of view in (0, 180)")
         for name in ("elevation_min", "elevation_max"):
             if not -90 <= getattr(self, name) <= 90:
-                raise ValueError(f"{name}={getattr(self, name)}: expected degrees in [-90, 90]")
+                raise InputError(f"{name}={getattr(self, name)}: expected degrees in [-90, 90]")
         if self.elevation_min > self.elevation_max:
-            raise ValueError(f"elevation_min={self.elevation_min} > elevation_max={self.elevation_max}: expected min <= max")
+            raise InputError(f"elevation_min={self.elevation_min} > elevation_max={self.elevation_max}: expected min <= max")
 
     @property
     def elevation(self) -> float:

@@ -1,7 +1,8 @@
 """The `realiz3d` command line.
 
-Errors a user can fix (bad input, missing files, bad configs) end with one line on stderr
-and exit code 2; set REALIZ3D_DEBUG=1 to see the traceback instead.
+Errors a user can fix (bad input, missing files, bad configs: realiz3d.errors.Realiz3DError)
+end with one line on stderr and exit code 2; set REALIZ3D_DEBUG=1 to see the traceback
+instead. Anything else is a bug and shows its traceback (exit code 1).
 """
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from pathlib import Path
 from typing import List, Optional
 
 import typer
+from .errors import InputError, InputFileError, Realiz3DError
 
 app = typer.Typer(
     add_completion=False,
@@ -87,7 +89,7 @@ def render(
     from .mesh_dataset import RenderOptions, render_folder
 
     if views < 1 or resolution < 8:
-        raise ValueError("--views must be >= 1 and --resolution >= 8")
+        raise InputError("--views must be >= 1 and --resolution >= 8")
     res = render_folder(mesh_dir, out, RenderOptions(views=views, resolution=resolution, elevation=elevation, fov_deg=fov),
                         captions, workers)
     for s in res["skipped"]:
@@ -143,10 +145,10 @@ def generate(
 
     plist = _prompts(prompt, prompts)
     if views < 1:
-        raise ValueError(f"--views {views}: expected >= 1")
+        raise InputError(f"--views {views}: expected >= 1")
     az_list = _azimuths(azimuths, views)
     if steps < 1:
-        raise ValueError(f"--steps {steps}: expected >= 1")
+        raise InputError(f"--steps {steps}: expected >= 1")
     sk = {k: v for k, v in dict(blocks=shift_blocks, fraction=shift_fraction).items() if v is not None}
     sched = DomainSchedule(schedule, **sk)
     pipe = Realiz3DPipeline.from_pretrained(checkpoint, pipeline=pipeline)
@@ -186,9 +188,9 @@ def texture(
     from .texture import TextureOptions, run_texture
 
     if not prompt.strip():
-        raise ValueError("--prompt: expected a non-empty caption")
+        raise InputError("--prompt: expected a non-empty caption")
     if views < 1 or texture_size < 16:
-        raise ValueError("--views must be >= 1 and --texture-size >= 16")
+        raise InputError("--views must be >= 1 and --texture-size >= 16")
     sched = DomainSchedule(schedule)
     opts = TextureOptions(views=views, texture_size=texture_size, format=fmt,
                           extra_views=[(0.0, 89.0), (0.0, -89.0)] if top_bottom else [])
@@ -218,7 +220,7 @@ def cache(
     syn = synthetic or (world / "synthetic" if world else None)
     rl = real or (world / "real" if world else None)
     if syn is None and rl is None:
-        raise ValueError("nothing to cache: give --world, --synthetic or --real")
+        raise InputError("nothing to cache: give --world, --synthetic or --real")
     res = pixel_resolution(pipeline)
     sets = {"synthetic": load_synthetic(syn, res, progress=True) if syn else None,
             "real": load_real(rl, res, progress=True) if rl else None}
@@ -258,13 +260,13 @@ def make_real_cmd(
     from .pipeline import Realiz3DPipeline
 
     if base and checkpoint:
-        raise ValueError("give --base or --checkpoint, not both")
+        raise InputError("give --base or --checkpoint, not both")
     if per_caption < 1 or steps < 1 or batch_size < 1:
-        raise ValueError("--per-caption, --steps and --batch-size must be >= 1")
+        raise InputError("--per-caption, --steps and --batch-size must be >= 1")
     caps = read_captions(captions)
     pipe = Realiz3DPipeline.from_pretrained(base or checkpoint)
     if pipe.model.config.control != "none":
-        raise ValueError(f"{base or checkpoint}: a control model; make-real needs the base text-to-image model")
+        raise InputError(f"{base or checkpoint}: a control model; make-real needs the base text-to-image model")
     typer.echo(json.dumps(make_real(pipe, caps, out, per_caption, suffix, steps, guidance, batch_size, seed)))
 
 
@@ -305,7 +307,7 @@ def evaluate(
     from .experiments import TASKS, evaluate_checkpoint
 
     if task not in TASKS:
-        raise ValueError(f"--task {task!r}: expected one of {TASKS}")
+        raise InputError(f"--task {task!r}: expected one of {TASKS}")
     latent = (checkpoint / "model_index.json").is_file()
     if (checkpoint / "realiz3d_config.json").is_file():
         latent = latent or "pipeline" in json.loads((checkpoint / "realiz3d_config.json").read_text()).get("extra", {})
@@ -314,9 +316,9 @@ def evaluate(
         from .pipeline import Realiz3DPipeline
 
         if task != "multiview":
-            raise ValueError("--prompts scoring is for text-to-multiview; for texturing score the views `realiz3d texture` writes")
+            raise InputError("--prompts scoring is for text-to-multiview; for texturing score the views `realiz3d texture` writes")
         if prompts is None:
-            raise ValueError(f"{checkpoint} is a real-backbone checkpoint: score it with --prompts FILE and "
+            raise InputError(f"{checkpoint} is a real-backbone checkpoint: score it with --prompts FILE and "
                              "--references DIR --inception PATH (FID/KID) and/or --clip FOLDER (CLIP score)")
         plist = _prompts(None, prompts)
         check_metric_args(references, inception, clip)  # before loading any model
@@ -328,7 +330,7 @@ def evaluate(
         typer.echo(json.dumps(res))
         return
     if split not in ("heldout", "val"):
-        raise ValueError(f"--split {split!r}: expected heldout or val")
+        raise InputError(f"--split {split!r}: expected heldout or val")
     res = evaluate_checkpoint(checkpoint, task, world / split, schedule, assets, steps, camera=True)
     out.mkdir(parents=True, exist_ok=True)
     (out / "scores.json").write_text(json.dumps(res, indent=2))
@@ -382,12 +384,12 @@ def reproduce(
         ms = tuple(m.strip() for m in methods.split(",") if m.strip())
         bad = [m for m in ms if m not in BASELINES + ABLATIONS + ("realiz3d",)]
         if bad:
-            raise ValueError(f"--methods: unknown {bad[0]!r}; expected some of {BASELINES + ('realiz3d',) + ABLATIONS}")
+            raise InputError(f"--methods: unknown {bad[0]!r}; expected some of {BASELINES + ('realiz3d',) + ABLATIONS}")
         kw["methods"] = ms
     if tasks:
         ts = tuple(t.strip() for t in tasks.split(",") if t.strip())
         if any(t not in TASKS for t in ts):
-            raise ValueError(f"--tasks: expected some of {TASKS}")
+            raise InputError(f"--tasks: expected some of {TASKS}")
         kw["tasks"] = ts
     plan = Plan.preset("quick" if quick else "default", str(world.resolve()), str(out.resolve()), **kw)
     summary = run(plan)
@@ -420,13 +422,13 @@ def _ensure_world(world: Path) -> None:
 def _prompts(prompt, prompts_file) -> list[str]:
     if prompts_file is not None:
         if not prompts_file.is_file():
-            raise FileNotFoundError(f"{prompts_file}: prompts file not found")
+            raise InputFileError(f"{prompts_file}: prompts file not found")
         plist = [l.strip() for l in prompts_file.read_text(encoding="utf-8").splitlines() if l.strip()]
         if not plist:
-            raise ValueError(f"{prompts_file}: no prompts (expected one per line)")
+            raise InputError(f"{prompts_file}: no prompts (expected one per line)")
         return plist
     if prompt is None or not prompt.strip():
-        raise ValueError("prompt: expected a non-empty caption (or --prompts FILE)")
+        raise InputError("prompt: expected a non-empty caption (or --prompts FILE)")
     return [prompt]
 
 
@@ -437,9 +439,9 @@ def _azimuths(text: str | None, views: int) -> list[float] | None:
     try:
         vals = [float(a) for a in text.split(",")]
     except ValueError:
-        raise ValueError(f"--azimuths {text!r}: expected comma-separated numbers of degrees, e.g. 0,90,180,270") from None
+        raise InputError(f"--azimuths {text!r}: expected comma-separated numbers of degrees, e.g. 0,90,180,270") from None
     if len(vals) != views:
-        raise ValueError(f"--azimuths {text!r}: {len(vals)} azimuths for --views {views} (one per view)")
+        raise InputError(f"--azimuths {text!r}: {len(vals)} azimuths for --views {views} (one per view)")
     return vals
 
 
@@ -457,9 +459,7 @@ def main(argv: Optional[List[str]] = None) -> None:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         sys.exit(130)
-    except Exception as e:  # noqa: BLE001 - one line, no traceback, at the CLI
-        if os.environ.get("REALIZ3D_DEBUG"):
-            raise
+    except Exception as e:  # noqa: BLE001
         import click
 
         if isinstance(e, click.exceptions.Exit):
@@ -470,6 +470,9 @@ def main(argv: Optional[List[str]] = None) -> None:
         if isinstance(e, click.exceptions.Abort):
             print("aborted", file=sys.stderr)
             sys.exit(1)
+        if not isinstance(e, Realiz3DError) or os.environ.get("REALIZ3D_DEBUG"):
+            raise  # a bug (ours or a library's): its traceback, exit status 1
+        # bad input: one line naming it, no traceback
         msg = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
         print(f"error: {msg}", file=sys.stderr)
         sys.exit(2)

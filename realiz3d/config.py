@@ -13,8 +13,10 @@ from typing import Any
 
 import yaml
 
+from .errors import Realiz3DError
 
-class ConfigError(ValueError):
+
+class ConfigError(Realiz3DError, ValueError):
     pass
 
 

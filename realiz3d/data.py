@@ -31,13 +31,14 @@ from PIL import Image
 
 from .camera import Camera, CameraSetup, plucker
 from .grid import tile, untile
+from .errors import Realiz3DError, InputError
 
 CAMERA_SETUP_FILE = "camera_setup.json"
 MAX_CAPTION_CHARS = 1000
 MAX_IMAGE_PIXELS = 50_000_000
 
 
-class DataError(ValueError):
+class DataError(Realiz3DError, ValueError):
     """A dataset or item that cannot be used; the message names it and the problem."""
 
 
@@ -215,7 +216,7 @@ class SyntheticSet(torch.utils.data.Dataset):
             return texturing_maps(self.normal[idx], self.position[idx], self.mask[idx])
         if kind == "camera":
             return self._plucker[idx]
-        raise ValueError(f"control kind {kind!r}: expected 'texturing' or 'camera'")
+        raise InputError(f"control kind {kind!r}: expected 'texturing' or 'camera'")
 
     def __post_init__(self):
         self._plucker = torch.from_numpy(np.stack([np.stack([plucker(c) for c in cams]) for cams in self.cameras])) \

@@ -17,6 +17,7 @@ from pathlib import Path
 import torch
 
 from .models.builtin import BASE_MODEL_DIR
+from .errors import InputError, InputFileError
 
 CONFIG_DIR = Path(__file__).resolve().parent / "configs" / "world"
 TASKS = ("multiview", "texturing")
@@ -58,7 +59,7 @@ class Plan:
                          eval_assets=4, dial_blocks=(0, 1), dial_fractions=(0.0, 1.0), init="scratch"),
         }
         if name not in presets:
-            raise ValueError(f"plan {name!r}: expected one of {sorted(presets)}")
+            raise InputError(f"plan {name!r}: expected one of {sorted(presets)}")
         return cls(world=world, out=out, **{**presets[name], **kw})
 
 
@@ -73,7 +74,7 @@ def _init_args(plan: Plan) -> list[str]:
     if plan.init == "scratch":
         return ["model.init=scratch", "model.preset=tiny"]
     if not (BASE_MODEL_DIR / "realiz3d_config.json").is_file():
-        raise FileNotFoundError(f"the built-in base model is missing at {BASE_MODEL_DIR}")
+        raise InputFileError(f"the built-in base model is missing at {BASE_MODEL_DIR}")
     return [f"model.init={BASE_MODEL_DIR}"]
 
 
@@ -127,7 +128,7 @@ def evaluate_checkpoint(checkpoint: Path, task: str, split_dir: Path, schedule="
     assets = load_synthetic(split_dir, limit=n_assets)
     pipe = Realiz3DPipeline.from_pretrained(checkpoint)
     if pipe.model.config.control not in ("none", CONTROL[task]):
-        raise ValueError(f"{checkpoint} takes {pipe.model.config.control!r} control; task {task} needs {CONTROL[task]!r}")
+        raise InputError(f"{checkpoint} takes {pipe.model.config.control!r} control; task {task} needs {CONTROL[task]!r}")
     sched = schedule if isinstance(schedule, DomainSchedule) else DomainSchedule(schedule)
     if not pipe.model.has_domain:
         sched = DomainSchedule("real")

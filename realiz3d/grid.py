@@ -8,11 +8,12 @@ channels-last numpy images (N, H, W, C) -> (rows*H, cols*W, C) with `channels_la
 from __future__ import annotations
 
 import math
+from .errors import InputError
 
 
 def grid_shape(num_views: int) -> tuple[int, int]:
     if not isinstance(num_views, int) or num_views < 1:
-        raise ValueError(f"num_views={num_views!r}: expected a positive integer")
+        raise InputError(f"num_views={num_views!r}: expected a positive integer")
     rows = int(math.isqrt(num_views))
     while num_views % rows:
         rows -= 1
@@ -40,12 +41,12 @@ def untile(grid, num_views: int, channels_last: bool = False):
     if channels_last:
         gh, gw, c = grid.shape
         if gh % r or gw % k:
-            raise ValueError(f"grid of size {gh}x{gw} cannot hold {r}x{k} equal views")
+            raise InputError(f"grid of size {gh}x{gw} cannot hold {r}x{k} equal views")
         h, w = gh // r, gw // k
         return grid.reshape(r, h, k, w, c).transpose(0, 2, 1, 3, 4).reshape(num_views, h, w, c)
     *lead, c, gh, gw = grid.shape
     if gh % r or gw % k:
-        raise ValueError(f"grid of size {gh}x{gw} cannot hold {r}x{k} equal views")
+        raise InputError(f"grid of size {gh}x{gw} cannot hold {r}x{k} equal views")
     h, w = gh // r, gw // k
     x = grid.reshape(*lead, c, r, h, k, w)
     nd = len(lead)

@@ -17,35 +17,25 @@ Nothing is downloaded: every load passes `local_files_only=True`.
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import torch
 
 from .models.families import TextCondition
+from .errors import Realiz3DError, InputError
+from .runtime import default_device
 
 # diffusers pipeline class per transformer family, and the default caption length of each
 PIPELINES = {"pixart": ("PixArtSigmaPipeline", "PixArtAlphaPipeline"), "sd3": ("StableDiffusion3Pipeline",)}
 DEFAULT_MAX_LENGTH = {"pixart": 300, "sd3": 256}
 
 
-class LatentError(ValueError):
+class LatentError(Realiz3DError, ValueError):
     """A pipeline folder or cache that cannot be used; the message names it."""
 
 
 def is_pipeline_folder(path: str | Path) -> bool:
     return (Path(path) / "model_index.json").is_file()
-
-
-def _quiet():
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    from diffusers.utils import logging as dlog
-    from transformers.utils import logging as tlog
-
-    dlog.disable_progress_bar()
-    tlog.disable_progress_bar()
-    dlog.set_verbosity_error()
-    tlog.set_verbosity_error()
 
 
 class LatentStack:
@@ -68,7 +58,6 @@ class LatentStack:
                     max_length: int | None = None) -> "LatentStack":
         import diffusers
 
-        _quiet()
         path = Path(path)
         index = path / "model_index.json"
         if not index.is_file():
@@ -79,11 +68,11 @@ class LatentStack:
             known = sorted(n for names in PIPELINES.values() for n in names)
             raise LatentError(f"{path}: pipeline {cls_name!r} is not supported (expected one of {known})")
         try:
-            pipe = getattr(diffusers, cls_name).from_pretrained(str(path), transformer=None, dtype=dtype,
+            pipe = getattr(diffusers, cls_name).from_pretrained(str(path), transformer=None, torch_dtype=dtype,
                                                                  local_files_only=True)
         except (OSError, ValueError, RuntimeError, TypeError) as e:
             raise LatentError(f"{path}: cannot load the pipeline ({str(e).strip().splitlines()[0][:160]})") from None
-        device = device or ("cuda" if torch.cuda.is_available() else "cpu")
+        device = default_device(device)
         pipe.to(device)
         for m in pipe.components.values():
             if isinstance(m, torch.nn.Module):
@@ -148,7 +137,7 @@ class PipelineTextEncoder:
 
     def __init__(self, stack: LatentStack | None, cache=None, memo: bool = False):
         if stack is None and cache is None:
-            raise ValueError("a text encoder needs a pipeline or a text cache")
+            raise InputError("a text encoder needs a pipeline or a text cache")
         self.stack = stack
         self.cache = cache
         self.memo = {} if memo else None

@@ -6,6 +6,7 @@ light grey when it has none) with the synthetic domain's simple shading (one lig
 the world, as the built-in world's). The camera set-up goes to DIR/camera_setup.json, so
 models trained on the set generate with the same cameras. Captions come
 from an optional captions file (JSON {"name": "caption"} or JSONL {"file", "caption"}),
+from .errors import InputError, InputFileError
 else from the file name ("a red chair" from red_chair.glb). Files that cannot be read are
 skipped and listed in DIR/skipped.jsonl.
 """
@@ -45,7 +46,7 @@ def read_captions(path: Path | None) -> dict[str, str]:
         return {}
     path = Path(path)
     if not path.is_file():
-        raise FileNotFoundError(f"{path}: captions file not found")
+        raise InputFileError(f"{path}: captions file not found")
     text = path.read_text(encoding="utf-8")
     try:
         data = json.loads(text)
@@ -60,7 +61,7 @@ def read_captions(path: Path | None) -> dict[str, str]:
                 row = json.loads(line)
                 out[str(row["file"])] = str(row["caption"])
             except (json.JSONDecodeError, KeyError, TypeError):
-                raise ValueError(f"{path}:{i}: expected {{\"file\": ..., \"caption\": ...}}") from None
+                raise InputError(f"{path}:{i}: expected {{\"file\": ..., \"caption\": ...}}") from None
     return out
 
 
@@ -141,10 +142,10 @@ def render_folder(mesh_dir: str | Path, out: str | Path, opts: RenderOptions, ca
                   workers: int = 2, progress: bool = True) -> dict:
     mesh_dir, out = Path(mesh_dir), Path(out)
     if not mesh_dir.is_dir():
-        raise FileNotFoundError(f"{mesh_dir}: not a folder of meshes")
+        raise InputFileError(f"{mesh_dir}: not a folder of meshes")
     files = sorted(p for p in mesh_dir.rglob("*") if p.suffix.lower() in MESH_SUFFIXES and p.is_file())
     if not files:
-        raise ValueError(f"{mesh_dir}: no mesh files ({', '.join(sorted(MESH_SUFFIXES))})")
+        raise InputError(f"{mesh_dir}: no mesh files ({', '.join(sorted(MESH_SUFFIXES))})")
     caps = read_captions(captions)
     setup = opts.camera_setup()  # checks the options before any work
     out.mkdir(parents=True, exist_ok=True)

@@ -10,6 +10,7 @@ The loss is a small callable: mean squared error per sample, averaged.
 from __future__ import annotations
 
 import torch
+from .errors import InputError
 
 
 class FlowMatching:
@@ -63,10 +64,10 @@ def make_objective(name: str, shift: float = 1.0, **kw):
     if name in ("flow", "flow_matching"):
         return FlowMatching(shift=shift, **kw)
     if shift != 1.0:
-        raise ValueError(f"a noise shift of {shift} is for flow matching, not for objective {name!r}")
+        raise InputError(f"a noise shift of {shift} is for flow matching, not for objective {name!r}")
     if name in ("epsilon", "v_prediction"):
         return EpsilonDiffusion(prediction_type="v_prediction" if name == "v_prediction" else "epsilon", **kw)
-    raise ValueError(f"objective {name!r}: expected 'flow', 'epsilon' or 'v_prediction'")
+    raise InputError(f"objective {name!r}: expected 'flow', 'epsilon' or 'v_prediction'")
 
 
 def per_sample_mse(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:

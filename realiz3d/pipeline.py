@@ -22,6 +22,8 @@ from .models.builtin import BASE_MODEL_DIR
 from .models.text import MiniLMTextEncoder
 from .objectives import make_objective
 from .sampling import DomainSchedule, sample
+from .errors import InputError, InputFileError
+from .runtime import default_device
 
 
 def camera_maps(cameras: list, batch: int) -> torch.Tensor:
@@ -56,17 +58,17 @@ class Realiz3DPipeline:
             return cls.from_base_pipeline(path, device)
         if not (path / "realiz3d_config.json").is_file():
             if path == BASE_MODEL_DIR:
-                raise FileNotFoundError(f"the built-in base model is missing at {path}; reinstall realiz3d or pass --checkpoint")
-            raise FileNotFoundError(f"{path}: not a realiz3d checkpoint (no realiz3d_config.json)")
+                raise InputFileError(f"the built-in base model is missing at {path}; reinstall realiz3d or pass --checkpoint")
+            raise InputFileError(f"{path}: not a realiz3d checkpoint (no realiz3d_config.json)")
         model = Realiz3DTransformer.from_pretrained(path)
-        device = device or ("cuda" if torch.cuda.is_available() else "cpu")
+        device = default_device(device)
         model = model.to(device).float()
         pipe_dir = pipeline or model.config.extra.get("pipeline")
         if pipe_dir:
             from .latent import LatentStack, PipelineTextEncoder
 
             if not Path(pipe_dir).is_dir():
-                raise FileNotFoundError(f"{path} was trained from the pipeline folder {pipe_dir}, which is not here; "
+                raise InputFileError(f"{path} was trained from the pipeline folder {pipe_dir}, which is not here; "
                                         "pass its new location (--pipeline)")
             stack = LatentStack.from_folder(pipe_dir, device, max_length=model.config.extra.get("text_max_length"))
             return cls(model, PipelineTextEncoder(stack, memo=True), stack.objective(), str(path), codec=stack)
@@ -84,7 +86,7 @@ class Realiz3DPipeline:
         from .models.model import load_backbone
 
         folder = Path(folder)
-        device = device or ("cuda" if torch.cuda.is_available() else "cpu")
+        device = default_device(device)
         backbone = load_backbone(folder / "transformer")
         model = Realiz3DTransformer(backbone, ModelConfig(domain="none", control="none",
                                                           pred_channels=int(backbone.config.in_channels),
@@ -122,7 +124,7 @@ class Realiz3DPipeline:
         if azimuths is not None:
             azimuths = [float(a) for a in azimuths]
             if len(azimuths) != num_views:
-                raise ValueError(f"azimuths: {len(azimuths)} given for {num_views} views")
+                raise InputError(f"azimuths: {len(azimuths)} given for {num_views} views")
         if elevation is not None and not setup.covers_elevation(elevation):
             warnings.warn(f"elevation {elevation:g}: the model was trained on elevations "
                           f"{setup.elevation_min:g}-{setup.elevation_max:g}; its views may not follow the cameras")
@@ -153,11 +155,11 @@ class Realiz3DPipeline:
         prompts = [prompt] if isinstance(prompt, str) else list(prompt)
         for p in prompts:
             if not isinstance(p, str) or not p.strip():
-                raise ValueError("prompt: expected a non-empty caption")
+                raise InputError("prompt: expected a non-empty caption")
         b = len(prompts)
         seeds = [seed + i for i in range(b)] if isinstance(seed, int) else list(seed)
         if len(seeds) != b:
-            raise ValueError(f"{len(seeds)} seeds for {b} prompts")
+            raise InputError(f"{len(seeds)} seeds for {b} prompts")
         negs = [negative_prompt] * b if isinstance(negative_prompt, str) else list(negative_prompt)
         sched = schedule if isinstance(schedule, DomainSchedule) else DomainSchedule(schedule)
         if not self.model.has_domain:
@@ -170,7 +172,7 @@ class Realiz3DPipeline:
             cam_azimuths = [c.azimuth for c in cams]
             control = camera_maps(cams, b)
         elif control is None and kind == "texturing":
-            raise ValueError("a texturing model needs normal + position maps: use `realiz3d texture`")
+            raise InputError("a texturing model needs normal + position maps: use `realiz3d texture`")
         if control is not None:
             control = control.to(dev)
         size = int(self.model.backbone.config.sample_size)

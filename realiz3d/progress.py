@@ -20,20 +20,18 @@ def track(it: Iterable[T], description: str, total: int | None = None, show: boo
     return rich_track(it, description=description, total=total, transient=False)
 
 
-def bar(description: str, total: int):
-    """A rich Progress with speed; use as a context manager: `with bar(...) as (p, task)`."""
+def bar(description: str, total: int, show: bool = True):
+    """A rich Progress with speed; use as a context manager: `with bar(...) as (p, task)`.
+    show=False (or progress bars off for the process): a stand-in whose update does nothing."""
     from contextlib import contextmanager
 
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
     @contextmanager
     def cm():
-        if not enabled():
+        if not (show and enabled()):
             class _Null:
                 def update(self, *a, **k):
-                    pass
-
-                def advance(self, *a, **k):
                     pass
 
             yield _Null(), None

@@ -18,9 +18,10 @@ import numpy as np
 import trimesh
 
 from .camera import Camera
+from .errors import Realiz3DError
 
 
-class MeshError(ValueError):
+class MeshError(Realiz3DError, ValueError):
     """A file that is not a usable triangle mesh; the message names the file and the problem."""
 
 
@@ -87,13 +88,6 @@ class Normalization:
 
     def invert(self, points: np.ndarray) -> np.ndarray:
         return points / self.scale + self.center
-
-    def matrix(self) -> np.ndarray:
-        """4x4 that maps normalised coordinates back to the source's."""
-        m = np.eye(4)
-        m[:3, :3] /= self.scale
-        m[:3, 3] = self.center
-        return m
 
 
 def normalize_mesh(mesh: trimesh.Trimesh) -> tuple[trimesh.Trimesh, Normalization]:
@@ -229,7 +223,3 @@ def downsample(x: np.ndarray, f: int, is_mask: bool = False) -> np.ndarray:
     y = x.reshape(r, f, r, f, *x.shape[2:]).mean(axis=(1, 3))
     return y
 
-
-def render_mesh(mesh: trimesh.Trimesh, cameras: list[Camera], supersample: int = 1) -> ViewMaps:
-    """Convenience: normalise-free render of an already normalised mesh."""
-    return Renderer(mesh).render(cameras, supersample)[0]

@@ -19,6 +19,7 @@ import torch
 
 from .models.domain_shifter import REAL, SYNTHETIC
 from .models.families import TextCondition
+from .errors import InputError
 
 # Tuned once on the validation split of the built-in world (never the held-out one) for
 # the texturing model: `tune_schedule` (realiz3d tune-schedule) picks the setting with the
@@ -38,11 +39,11 @@ class DomainSchedule:
 
     def __post_init__(self):
         if self.kind not in ("real", "synthetic", "shifted"):
-            raise ValueError(f"schedule {self.kind!r}: expected real, synthetic or shifted")
+            raise InputError(f"schedule {self.kind!r}: expected real, synthetic or shifted")
         if self.blocks < 0:
-            raise ValueError(f"schedule blocks L={self.blocks}: expected >= 0")
+            raise InputError(f"schedule blocks L={self.blocks}: expected >= 0")
         if not 0.0 <= self.fraction <= 1.0:
-            raise ValueError(f"schedule fraction s={self.fraction}: expected a number in [0, 1]")
+            raise InputError(f"schedule fraction s={self.fraction}: expected a number in [0, 1]")
 
     def shifted_steps(self, num_steps: int) -> int:
         return int(math.ceil(self.fraction * num_steps - 1e-9)) if self.kind == "shifted" else 0
@@ -108,7 +109,7 @@ def sample(
     scheduler.set_timesteps(num_steps, device=device)
     use_cfg = guidance != 1.0
     if use_cfg and uncond is None:
-        raise ValueError("guidance != 1 needs an unconditional (negative) text condition")
+        raise InputError("guidance != 1 needs an unconditional (negative) text condition")
     both = TextCondition.cat([uncond, cond]) if use_cfg else cond
     ctrl = None if control is None else (torch.cat([control, control]) if use_cfg else control)
     for i, t in enumerate(scheduler.timesteps):

@@ -32,6 +32,7 @@ import numpy as np
 import torch
 
 from .data import DataError, texturing_maps
+from .errors import InputError
 
 INDEX = "index.json"
 
@@ -53,7 +54,7 @@ def write_shards(src: str | Path, out: str | Path, per_shard: int = 1000, progre
 
     src, out = Path(src), Path(out)
     if per_shard < 1:
-        raise ValueError(f"--per-shard {per_shard}: expected >= 1")
+        raise InputError(f"--per-shard {per_shard}: expected >= 1")
     rows = list(metadata_rows(src, None, False))
     if not rows:
         raise DataError(f"{src}: no items")

@@ -27,6 +27,7 @@ import trimesh
 
 from .camera import Camera, CameraSetup, orbit_camera
 from .render import MeshError, Normalization, Renderer, load_mesh, normalize_mesh
+from .errors import InputError
 
 
 @dataclass
@@ -282,10 +283,10 @@ def run_texture(mesh_path: "str | Path | UVMesh", prompt: str, out: str | Path, 
     from PIL import Image
 
     if not isinstance(prompt, str) or not prompt.strip():
-        raise ValueError("prompt: expected a non-empty caption")
+        raise InputError("prompt: expected a non-empty caption")
     out = Path(out)
     if opts.format not in ("glb", "obj"):
-        raise ValueError(f"--format {opts.format!r}: expected glb or obj")
+        raise InputError(f"--format {opts.format!r}: expected glb or obj")
     out_dir = out.parent if out.suffix else out
     stem = out.stem if out.suffix else "textured"
     try:
@@ -293,9 +294,9 @@ def run_texture(mesh_path: "str | Path | UVMesh", prompt: str, out: str | Path, 
         probe = tempfile.NamedTemporaryFile(dir=out_dir, delete=True)
         probe.close()
     except OSError as e:
-        raise ValueError(f"{out}: cannot write there ({e.strerror or e})") from None
+        raise InputError(f"{out}: cannot write there ({e.strerror or e})") from None
     if pipe.model.config.control != "texturing":
-        raise ValueError(f"the checkpoint {pipe.checkpoint} takes {pipe.model.config.control!r} control, not normal + position maps (texturing)")
+        raise InputError(f"the checkpoint {pipe.checkpoint} takes {pipe.model.config.control!r} control, not normal + position maps (texturing)")
     timings: dict = {}
     t = time.perf_counter()
     uvm = mesh_path if isinstance(mesh_path, UVMesh) else prepare_mesh(mesh_path)

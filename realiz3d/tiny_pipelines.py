@@ -15,6 +15,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import torch
+from .errors import InputError
 
 FAMILIES = ("pixart", "sd3")
 PIXELS = 16
@@ -58,7 +59,7 @@ def build_tiny_pipeline(family: str, path: str | Path, seed: int = 0) -> Path:
     import diffusers
 
     if family not in FAMILIES:
-        raise ValueError(f"tiny pipeline {family!r}: expected one of {FAMILIES}")
+        raise InputError(f"tiny pipeline {family!r}: expected one of {FAMILIES}")
     torch.manual_seed(seed)
     tok = _tokenizer()
     if family == "pixart":

@@ -35,6 +35,7 @@ from .config import ConfigError, apply_overrides, dump_yaml, from_dict, load_yam
 from .models import REAL, SYNTHETIC, ModelConfig, Realiz3DTransformer
 from .models.builtin import BASE_MODEL_DIR, build_builtin_backbone
 from .objectives import make_objective, per_sample_mse
+from .errors import Realiz3DError
 
 STAGES = ("pretrain", "stage1", "stage2", "naive", "mixed", "switcher")
 
@@ -49,6 +50,7 @@ class ModelSection:
     control: str = "camera"  # none | camera | texturing
     camera_embedding: bool = False  # camera control: also feed each view's camera to the timestep embedding
     camera_embedding_init: str = "zero"  # zero | normal: the camera MLP's output layer at the start (both: identity with null control)
+    layout: str | None = None  # batch | grid: how the views are placed (default: the init checkpoint's, else batch)
     objective: str = "auto"  # auto (flow for the built-in model; the pipeline scheduler's for model.path) | flow | epsilon | v_prediction
     text_max_length: int | None = None  # caption tokens for a pipeline's text encoder (default: PixArt 300, SD3 256)
 
@@ -149,7 +151,7 @@ def load_config(path: str | Path | None, overrides: list[str] = ()) -> RunConfig
     return from_dict(RunConfig, data)
 
 
-class TrainingError(RuntimeError):
+class TrainingError(Realiz3DError, RuntimeError):
     pass
 
 
@@ -194,6 +196,13 @@ def build_model(cfg: RunConfig) -> Realiz3DTransformer:
     camera_emb = bool(cfg.model.camera_embedding) and control == "camera"
     if cfg.model.camera_embedding and cfg.model.control != "camera":
         raise ConfigError(f"model.camera_embedding needs model.control=camera, not {cfg.model.control!r}")
+    if cfg.model.layout not in (None, "batch", "grid"):
+        raise ConfigError(f"model.layout={cfg.model.layout!r}: expected batch or grid")
+    # what Realiz3D adds, the same whatever the backbone comes from
+    adds = dict(domain=domain, rank=cfg.model.rank, control=control, camera_embedding=camera_emb,
+                camera_embedding_init=cfg.model.camera_embedding_init)
+    if cfg.model.layout is not None:
+        adds["layout"] = cfg.model.layout
     if cfg.model.path == "required":
         raise ConfigError("this config trains a latent backbone: set model.path=/path/to/the/diffusers/pipeline/folder")
     if cfg.model.path and init == "base":  # a latent backbone's own transformer
@@ -205,14 +214,10 @@ def build_model(cfg: RunConfig) -> Realiz3DTransformer:
             raise ConfigError(f"model.path={path}: not a diffusers pipeline folder (no model_index.json)")
         backbone = load_backbone(path / "transformer")
         fam_in = backbone.config.in_channels
-        mc = ModelConfig(domain=domain, rank=cfg.model.rank, control=control, pred_channels=fam_in,
-                         camera_embedding=camera_emb, camera_embedding_init=cfg.model.camera_embedding_init,
-                         extra={"pipeline": str(path.resolve())})
+        mc = ModelConfig(pred_channels=fam_in, extra={"pipeline": str(path.resolve())}, **adds)
         return Realiz3DTransformer(backbone, mc)
     if init == "scratch":
-        mc = ModelConfig(domain=domain, rank=cfg.model.rank, control=control, camera_embedding=camera_emb,
-                         camera_embedding_init=cfg.model.camera_embedding_init,
-                         extra={"preset": cfg.model.preset})
+        mc = ModelConfig(extra={"preset": cfg.model.preset}, **adds)
         return Realiz3DTransformer(build_builtin_backbone(cfg.model.preset, seed=cfg.train.seed), mc)
     path = BASE_MODEL_DIR if init == "base" else Path(init)
     if not (path / "realiz3d_config.json").is_file():
@@ -222,9 +227,7 @@ def build_model(cfg: RunConfig) -> Realiz3DTransformer:
                 "`realiz3d train --config configs/world/pretrain.yaml` or set model.init=scratch"
             )
         raise ConfigError(f"model.init={init}: not a realiz3d checkpoint (no realiz3d_config.json)")
-    model = Realiz3DTransformer.from_pretrained(path, domain=domain, rank=cfg.model.rank, control=control,
-                                                camera_embedding=camera_emb,
-                                                camera_embedding_init=cfg.model.camera_embedding_init)
+    model = Realiz3DTransformer.from_pretrained(path, **adds)
     if cfg.model.path:
         model.config.extra["pipeline"] = str(Path(cfg.model.path).resolve())
     return model
@@ -528,7 +531,7 @@ def latest_checkpoint(out: Path) -> Path | None:
     return dirs[-1] if dirs else None
 
 
-IDENTITY_DEFAULTS = {"model.camera_embedding": False, "model.camera_embedding_init": "zero"}
+IDENTITY_DEFAULTS = {"model.camera_embedding": False, "model.camera_embedding_init": "zero", "model.layout": None}
 
 
 def _identity(cfg: RunConfig) -> dict:
@@ -536,7 +539,8 @@ def _identity(cfg: RunConfig) -> dict:
     return {"model.init": cfg.model.init, "model.preset": cfg.model.preset, "model.rank": cfg.model.rank,
             "model.control": cfg.model.control,
             "model.camera_embedding": cfg.model.camera_embedding,
-            "model.camera_embedding_init": cfg.model.camera_embedding_init, "model.objective": cfg.model.objective, "model.path": cfg.model.path, "train.stage": cfg.train.stage}
+            "model.camera_embedding_init": cfg.model.camera_embedding_init, "model.layout": cfg.model.layout,
+            "model.objective": cfg.model.objective, "model.path": cfg.model.path, "train.stage": cfg.train.stage}
 
 
 # -- the loop ----------------------------------------------------------------------------
@@ -871,18 +875,7 @@ def _tensorboard(out: Path):
 def _bar(enabled: bool, name: str, total: int, start: int):
     from .progress import bar
 
-    if not enabled:
-        return bar(name, total) if False else _null_bar()
-    return _started(bar(f"train {name}", total), start)
-
-
-@contextlib.contextmanager
-def _null_bar():
-    class _N:
-        def update(self, *a, **k):
-            pass
-
-    yield _N(), None
+    return _started(bar(f"train {name}", total, show=enabled), start)
 
 
 @contextlib.contextmanager

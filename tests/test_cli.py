@@ -3,6 +3,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pytest
 import trimesh
 from PIL import Image
 
@@ -67,3 +68,23 @@ def test_world_cli_and_train_dry_run(tmp_path):
     one_line_error(cli("train", "--config", tmp_path / "missing.yaml"), "missing.yaml")
     one_line_error(cli("train", "--config", STAGE1, "train.bogus=1", "--dry-run"), "train.bogus")
     one_line_error(cli("world", "--out", tmp_path / "w2", "--preset", "huge"), "huge")
+
+
+def test_cli_one_line_for_input_errors_traceback_for_bugs(monkeypatch, capsys):
+    import realiz3d.cli as cli_mod
+    from realiz3d.errors import InputError
+
+    def boom(exc):
+        def f(*a, **k):
+            raise exc
+        return f
+
+    monkeypatch.setattr("realiz3d.world.build.build_world", boom(InputError("world.views=0: expected >= 1")))
+    with pytest.raises(SystemExit) as e:
+        cli_mod.main(["world", "--out", "unused_dir"])
+    assert e.value.code == 2
+    assert capsys.readouterr().err.strip() == "error: world.views=0: expected >= 1"
+    # a bug (not an input error) is not dressed up as one: it propagates with its traceback
+    monkeypatch.setattr("realiz3d.world.build.build_world", boom(KeyError("views")))
+    with pytest.raises(KeyError):
+        cli_mod.main(["world", "--out", "unused_dir"])

@@ -313,3 +313,49 @@ def test_per_view_timesteps_equal_per_sample_ones_when_equal_and_differ_otherwis
     assert not torch.allclose(other[:, 1], ref[:, 1], atol=1e-4)
     with pytest.raises(ValueError, match="timestep of shape"):
         model(x, torch.zeros(2, 3), cond, domain="real")
+
+
+@pytest.mark.parametrize("family", ["pixart", "dit"])
+def test_grid_layout_is_the_papers_tiled_grid(family):
+    """model.layout=grid on a batch of views equals the raw backbone on the views tiled into
+    one image (multiview mode: attention over the whole grid) and untiled again. (SD3's joint
+    attention keeps one copy of the text tokens per view, where a tiled image has one.)"""
+    from realiz3d.grid import tile, untile
+
+    base, model = wrap(family, domain="shifter", layout="grid")
+    x, t, cond = inputs(family, batch=2, views=4)
+    with torch.no_grad():
+        ours = model(x, t, cond, domain="real", multiview=True)
+        ref = untile(direct(family, base, tile(x), t, cond), 4)
+        batch_layout = wrap(family, domain="shifter")[1](x, t, cond, domain="real", multiview=True)
+    torch.testing.assert_close(ours, ref, rtol=1e-4, atol=1e-4)
+    assert not torch.allclose(batch_layout, ref, atol=1e-3)  # the positions matter
+    # one view (single images: pretraining, stage 1) is the backbone itself
+    with torch.no_grad():
+        one = model(x[:, :1], t, cond, domain="real")
+    torch.testing.assert_close(one[:, 0], direct(family, base, x[:, 0], t, cond), rtol=1e-5, atol=1e-5)
+
+
+def test_grid_layout_single_image_mode_runs_each_view_at_its_tile():
+    """Real grids (single-image mode): each view attends only to itself, at its tile's positions:
+    equal to running it alone with those positions, and independent of the other views."""
+    from realiz3d.models.model import grid_position_offsets
+
+    base, model = wrap("pixart", domain="shifter", layout="grid")
+    x, t, cond = inputs("pixart", batch=1, views=4)
+    with torch.no_grad():
+        ours = model(x, t, cond, domain="real", multiview=False)
+        other = x.clone()
+        other[:, 1:] = torch.randn_like(other[:, 1:])
+        changed = model(other, t, cond, domain="real", multiview=False)
+    torch.testing.assert_close(changed[:, 0], ours[:, 0], rtol=1e-5, atol=1e-5)  # view 0 sees only itself
+    pe = base.pos_embed
+    offs = grid_position_offsets(model.backbone.pos_embed, 4, 16, 16)
+    for v in range(4):
+        h = pe.register_forward_hook(lambda m, a, o, v=v: o + offs[v])
+        with torch.no_grad():
+            alone = direct("pixart", base, x[:, v], t, cond)
+        h.remove()
+        torch.testing.assert_close(ours[:, v], alone, rtol=1e-4, atol=1e-4)
+    with pytest.raises(ValueError, match="model.layout"):
+        ModelConfig(layout="tiles")

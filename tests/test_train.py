@@ -396,3 +396,20 @@ def test_noise_shift_is_saved_and_used_for_sampling(tmp_path, tiny_world):
     for bad in ("noise_shift=0", "view_noise=1.5"):
         with pytest.raises(ConfigError, match=f"train.{bad.split('=')[0]}"):
             tiny_cfg(tmp_path, tiny_world, "naive", **dict([bad.split("=")]))
+
+
+def test_grid_layout_is_saved_and_kept_by_a_fine_tune(tmp_path, tiny_world):
+    from realiz3d.models import Realiz3DTransformer
+
+    cfg = tiny_cfg(tmp_path, tiny_world, "naive")
+    cfg.model.control, cfg.model.layout = "camera", "grid"
+    train(cfg, progress=False)
+    assert Realiz3DTransformer.from_pretrained(Path(cfg.out) / "final").config.layout == "grid"
+    again = tiny_cfg(tmp_path / "b", tiny_world, "naive")
+    again.model.control, again.model.init = "camera", str(Path(cfg.out) / "final")
+    train(again, progress=False)
+    assert Realiz3DTransformer.from_pretrained(Path(again.out) / "final").config.layout == "grid"
+    with pytest.raises(ConfigError, match="model.layout"):
+        bad = tiny_cfg(tmp_path / "c", tiny_world, "naive")
+        bad.model.layout = "tiles"
+        train(bad, progress=False)

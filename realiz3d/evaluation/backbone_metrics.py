@@ -21,9 +21,11 @@ import numpy as np
 import torch
 
 from .evaluators import frechet_distance
+from ..errors import Realiz3DError, InputError
+from ..runtime import default_device
 
 
-class MetricWeightsError(ValueError):
+class MetricWeightsError(Realiz3DError, ValueError):
     """Feature-extractor weights missing or unusable; the message says what to pass."""
 
 
@@ -39,7 +41,7 @@ class InceptionFeatures:
             self.net = torch.jit.load(str(path), map_location="cpu").eval()
         except (RuntimeError, ValueError) as e:
             raise MetricWeightsError(f"--inception {path}: not a TorchScript model ({str(e).splitlines()[0][:120]})") from None
-        self.device = device or ("cuda" if torch.cuda.is_available() else "cpu")
+        self.device = default_device(device)
         self.net.to(self.device)
 
     @torch.no_grad()
@@ -54,7 +56,7 @@ class InceptionFeatures:
 
 def fid(a: torch.Tensor, b: torch.Tensor) -> float:
     if len(a) < 2 or len(b) < 2:
-        raise ValueError(f"FID needs at least 2 images per set (got {len(a)} and {len(b)})")
+        raise InputError(f"FID needs at least 2 images per set (got {len(a)} and {len(b)})")
     return frechet_distance(a, b)
 
 
@@ -63,7 +65,7 @@ def kid(a: torch.Tensor, b: torch.Tensor, subsets: int = 100, subset_size: int =
     a, b = a.double().numpy(), b.double().numpy()
     m = min(subset_size, len(a), len(b))
     if m < 2:
-        raise ValueError("KID needs at least 2 images per set")
+        raise InputError("KID needs at least 2 images per set")
     d = a.shape[1]
     rng = np.random.default_rng(seed)
     vals = []
@@ -93,14 +95,14 @@ class ClipScorer:
             self.processor = AutoProcessor.from_pretrained(str(path), local_files_only=True)
         except (OSError, ValueError) as e:
             raise MetricWeightsError(f"--clip {path}: cannot load a CLIP model ({str(e).splitlines()[0][:120]})") from None
-        self.device = device or ("cuda" if torch.cuda.is_available() else "cpu")
+        self.device = default_device(device)
         self.model.to(self.device)
 
     @torch.no_grad()
     def __call__(self, images: torch.Tensor, texts: list[str], batch: int = 32) -> float:
         """Mean CLIP score of images (N, 3, H, W) in [-1, 1] against their captions."""
         if len(images) != len(texts):
-            raise ValueError(f"{len(images)} images for {len(texts)} captions")
+            raise InputError(f"{len(images)} images for {len(texts)} captions")
         from PIL import Image
 
         scores = []

@@ -37,6 +37,7 @@ from ..progress import track
 from ..render import Renderer
 from ..world.assets import KINDS, MATERIALS, Asset, front_azimuth
 from ..world.shading import render_views
+from ..errors import InputFileError
 
 EVALUATOR_DIR = Path(__file__).resolve().parent.parent / "weights" / "evaluators"
 AZIMUTH_BINS = 4  # front (0), right (90), back (180), left (270), each +-45 degrees
@@ -290,7 +291,7 @@ class Evaluators:
         path = Path(path) if path else EVALUATOR_DIR
         self.path = path
         if not (path / "critic.safetensors").is_file():
-            raise FileNotFoundError(f"{path}: evaluator weights missing; run `realiz3d train-evaluators --out {path}`")
+            raise InputFileError(f"{path}: evaluator weights missing; run `realiz3d train-evaluators --out {path}`")
         meta = json.loads((path / "evaluators.json").read_text()) if (path / "evaluators.json").is_file() else {}
         width = meta.get("config", {}).get("width", width)
         self.resolution = meta.get("config", {}).get("resolution", 32)

@@ -11,10 +11,11 @@ in single-image mode is computed exactly as its views run one by one.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
+from ..errors import InputError
 
 
 @dataclass
@@ -24,7 +25,6 @@ class ViewLayout:
     num_views: int = 1
     multiview: torch.Tensor | None = None  # (B,) bool per sample, None = all single-image
     # set by the model before each forward; processors only read it
-    extra: dict = field(default_factory=dict)
 
 
 def view_sdpa(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, layout: ViewLayout) -> torch.Tensor:
@@ -64,7 +64,7 @@ class MultiviewAttnProcessor:
 
     def __call__(self, attn, hidden_states, encoder_hidden_states=None, attention_mask=None, temb=None, **kwargs):
         if encoder_hidden_states is not None or attention_mask is not None:
-            raise ValueError("MultiviewAttnProcessor is for self-attention without a mask")
+            raise InputError("MultiviewAttnProcessor is for self-attention without a mask")
         residual = hidden_states
         q = _heads(attn.to_q(hidden_states), attn.heads)  # (B*N, H, T, d)
         k = _heads(attn.to_k(hidden_states), attn.heads)

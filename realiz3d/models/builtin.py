@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .text import MINILM_DIM
+from ..errors import InputError
 
 
 @dataclass(frozen=True)
@@ -37,7 +38,7 @@ TEXTURING_MODEL_DIR = WEIGHTS_DIR / "texturing"
 
 def preset(name: str) -> BuiltinPreset:
     if name not in PRESETS:
-        raise ValueError(f"model preset {name!r}: expected one of {sorted(PRESETS)}")
+        raise InputError(f"model preset {name!r}: expected one of {sorted(PRESETS)}")
     return PRESETS[name]
 
 

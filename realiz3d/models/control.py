@@ -15,13 +15,14 @@ from __future__ import annotations
 
 import torch
 from torch import nn
+from ..errors import InputError
 
 CONTROL_CHANNELS = {"none": 0, "camera": 6, "texturing": 6}
 
 
 def control_channels(kind: str) -> int:
     if kind not in CONTROL_CHANNELS:
-        raise ValueError(f"control kind {kind!r}: expected one of {sorted(CONTROL_CHANNELS)}")
+        raise InputError(f"control kind {kind!r}: expected one of {sorted(CONTROL_CHANNELS)}")
     return CONTROL_CHANNELS[kind]
 
 
@@ -57,7 +58,7 @@ def control_to_resolution(control: torch.Tensor, size: tuple[int, int]) -> torch
     if (h, w) == tuple(size):
         return control
     if h % size[0] or w % size[1]:
-        raise ValueError(f"control maps of {h}x{w} cannot be pooled to the model's {size[0]}x{size[1]} input")
+        raise InputError(f"control maps of {h}x{w} cannot be pooled to the model's {size[0]}x{size[1]} input")
     lead = control.shape[:-3]
     flat = control.reshape(-1, *control.shape[-3:])
     out = torch.nn.functional.avg_pool2d(flat, (h // size[0], w // size[1]))
@@ -83,7 +84,7 @@ class CameraEmbedding(nn.Module):
     def __init__(self, dim: int, in_features: int = 6, init: str = "zero"):
         super().__init__()
         if init not in ("zero", "normal"):
-            raise ValueError(f"camera embedding init {init!r}: expected 'zero' or 'normal'")
+            raise InputError(f"camera embedding init {init!r}: expected 'zero' or 'normal'")
         self.fc1 = nn.Linear(in_features, dim, bias=False)
         self.fc2 = nn.Linear(dim, dim, bias=False)
         if init == "zero":

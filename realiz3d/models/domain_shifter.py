@@ -22,6 +22,7 @@ from typing import Sequence, Union
 import torch
 from safetensors.torch import load_file, save_file
 from torch import nn
+from ..errors import InputError, InputFileError
 
 REAL, SYNTHETIC = 0, 1
 DOMAIN_NAMES = {"real": REAL, "synthetic": SYNTHETIC}
@@ -40,28 +41,28 @@ def resolve_domain(spec: DomainSpec, batch: int, num_blocks: int, device=None) -
         spec = REAL
     if isinstance(spec, str):
         if spec not in DOMAIN_NAMES:
-            raise ValueError(f"domain {spec!r}: expected 'real', 'synthetic' or a per-block list of 0/1")
+            raise InputError(f"domain {spec!r}: expected 'real', 'synthetic' or a per-block list of 0/1")
         spec = DOMAIN_NAMES[spec]
     if isinstance(spec, int):
         if spec not in (REAL, SYNTHETIC):
-            raise ValueError(f"domain id {spec}: expected 0 (real) or 1 (synthetic)")
+            raise InputError(f"domain id {spec}: expected 0 (real) or 1 (synthetic)")
         return torch.full((batch, num_blocks), spec, dtype=torch.long, device=device)
     ids = torch.as_tensor(spec, dtype=torch.long, device=device)
     if ids.ndim == 1:
         if ids.numel() != num_blocks:
-            raise ValueError(f"per-block domain assignment has {ids.numel()} entries, model has {num_blocks} blocks")
+            raise InputError(f"per-block domain assignment has {ids.numel()} entries, model has {num_blocks} blocks")
         ids = ids.expand(batch, num_blocks)
     if ids.shape != (batch, num_blocks):
-        raise ValueError(f"domain tensor of shape {tuple(ids.shape)}: expected ({batch}, {num_blocks})")
+        raise InputError(f"domain tensor of shape {tuple(ids.shape)}: expected ({batch}, {num_blocks})")
     if ((ids != REAL) & (ids != SYNTHETIC)).any():
-        raise ValueError("domain ids must be 0 (real) or 1 (synthetic)")
+        raise InputError("domain ids must be 0 (real) or 1 (synthetic)")
     return ids
 
 
 def blocks_in_synthetic(k: int, num_blocks: int, rest: int = REAL) -> list[int]:
     """Per-block assignment with blocks [0, k) synthetic and the others `rest`."""
     if not 0 <= k <= num_blocks:
-        raise ValueError(f"k={k}: expected 0 <= k <= {num_blocks}")
+        raise InputError(f"k={k}: expected 0 <= k <= {num_blocks}")
     return [SYNTHETIC] * k + [rest] * (num_blocks - k)
 
 
@@ -77,9 +78,9 @@ class ShifterConfig:
             self.embed_dim = self.hidden_size
         for name in ("num_blocks", "hidden_size", "rank", "embed_dim"):
             if int(getattr(self, name)) < 1:
-                raise ValueError(f"shifter {name}={getattr(self, name)}: expected a positive integer")
+                raise InputError(f"shifter {name}={getattr(self, name)}: expected a positive integer")
         if self.rank > min(self.hidden_size, self.embed_dim):
-            raise ValueError(f"shifter rank={self.rank}: expected <= min(hidden_size, embed_dim) = {min(self.hidden_size, self.embed_dim)}")
+            raise InputError(f"shifter rank={self.rank}: expected <= min(hidden_size, embed_dim) = {min(self.hidden_size, self.embed_dim)}")
 
 
 class DomainShifter(nn.Module):
@@ -136,14 +137,14 @@ class DomainShifters(nn.Module):
 
         path = Path(path)
         if not path.is_file():
-            raise FileNotFoundError(f"{path}: no such shifter file")
+            raise InputFileError(f"{path}: no such shifter file")
         try:
             with safe_open(str(path), "pt") as f:
                 meta = f.metadata() or {}
         except Exception as e:  # safetensors raises several types for damaged files
-            raise ValueError(f"{path}: not a readable safetensors file ({e})") from None
+            raise InputError(f"{path}: not a readable safetensors file ({e})") from None
         if meta.get("realiz3d") != "domain_shifters":
-            raise ValueError(f"{path}: not a Domain Shifter file (no realiz3d metadata)")
+            raise InputError(f"{path}: not a Domain Shifter file (no realiz3d metadata)")
         return ShifterConfig(**json.loads(meta["config"]))
 
     @classmethod
@@ -154,7 +155,7 @@ class DomainShifters(nn.Module):
             for name in ("num_blocks", "hidden_size"):
                 got, want = getattr(cfg, name), getattr(expect, name)
                 if got != want:
-                    raise ValueError(f"{path}: shifters have {name}={got}, the backbone has {want}")
+                    raise InputError(f"{path}: shifters have {name}={got}, the backbone has {want}")
         shifters = cls(cfg)
         shifters.load_state_dict(load_file(str(path)))
         return shifters

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import torch
 from torch import nn
+from ..errors import InputError
 
 
 @dataclass
@@ -68,8 +69,12 @@ class Family:
     def hidden_size(self, model: nn.Module) -> int:
         return model.config.num_attention_heads * model.config.attention_head_dim
 
+    def patch_embed(self, model: nn.Module) -> nn.Module:
+        """The patch embedding (diffusers' PatchEmbed: conv, then + positional embedding)."""
+        return model.pos_embed
+
     def patch_conv(self, model: nn.Module) -> nn.Conv2d:
-        return model.pos_embed.proj
+        return self.patch_embed(model).proj
 
     def in_channels(self, model: nn.Module) -> int:
         return int(model.config.in_channels)
@@ -166,7 +171,7 @@ def family_of(model: nn.Module) -> Family:
     for fam in FAMILIES.values():
         if cls in fam.classes:
             return fam
-    raise ValueError(
+    raise InputError(
         f"unsupported backbone class {cls!r}: expected one of "
         + ", ".join(c for f in FAMILIES.values() for c in f.classes)
     )

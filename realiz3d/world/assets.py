@@ -18,6 +18,7 @@ import numpy as np
 import trimesh
 from trimesh import creation as C
 from trimesh import transformations as T
+from ..errors import InputError
 
 KINDS = ["mug", "table", "lamp", "mushroom", "snowman", "vase", "chair", "bowl", "bottle", "donut", "house", "tree"]
 MATERIALS = ["brick", "grass", "gravel", "wood", "fur", "starry", "speckled", "coral", "newspaper", "marble"]
@@ -149,7 +150,7 @@ def build_kind_posed(kind: str, rng: np.random.Generator) -> tuple[trimesh.Trime
             cone.apply_transform(T.rotation_matrix(-np.pi / 2, [1, 0, 0]))
             parts.append(_at(cone, y=th + i * ch * 0.35))
     else:
-        raise ValueError(f"unknown object kind {kind!r}: expected one of {KINDS}")
+        raise InputError(f"unknown object kind {kind!r}: expected one of {KINDS}")
     mesh = trimesh.util.concatenate(parts)
     yaw = np.radians(rng.uniform(-15, 15))
     mesh.apply_transform(T.rotation_matrix(yaw, [0, 1, 0]))

@@ -31,6 +31,7 @@ from ..progress import track
 from ..render import Renderer
 from .assets import Asset, front_azimuth, sample_assets
 from .shading import render_views
+from ..errors import InputError
 
 SPLIT_CODES = {"train": 0, "real": 1, "val": 2, "heldout": 3, "renders": 4}
 RENDER_PREFIX = "a 3d render of "
@@ -61,12 +62,12 @@ class WorldConfig:
 
     def __post_init__(self):
         if self.resolution < 8:
-            raise ValueError(f"world.resolution={self.resolution}: expected >= 8")
+            raise InputError(f"world.resolution={self.resolution}: expected >= 8")
         for name in ("synthetic_assets", "real_images", "heldout_assets", "val_assets", "supersample"):
             if getattr(self, name) < 1:
-                raise ValueError(f"world.{name}={getattr(self, name)}: expected a positive integer")
+                raise InputError(f"world.{name}={getattr(self, name)}: expected a positive integer")
         if not 0.0 <= self.render_share <= 1.0:
-            raise ValueError(f"world.render_share={self.render_share}: expected a share in [0, 1]")
+            raise InputError(f"world.render_share={self.render_share}: expected a share in [0, 1]")
         self.camera_setup()  # checks views, distance, fov and the elevation range
 
     def camera_setup(self) -> CameraSetup:
@@ -74,7 +75,7 @@ class WorldConfig:
             return CameraSetup(self.views, self.distance, self.fov_deg, self.elevation_min, self.elevation_max,
                                self.azimuth_offset)
         except ValueError as e:
-            raise ValueError(f"world.{e}") from None
+            raise InputError(f"world.{e}") from None
 
     @property
     def renders(self) -> int:
@@ -91,7 +92,7 @@ class WorldConfig:
             "tiny": dict(resolution=16, synthetic_assets=12, real_images=24, val_assets=4, heldout_assets=4),
         }
         if name not in presets:
-            raise ValueError(f"world preset {name!r}: expected one of {sorted(presets)}")
+            raise InputError(f"world preset {name!r}: expected one of {sorted(presets)}")
         return cls(**{**presets[name], **kw})
 
 
