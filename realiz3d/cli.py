@@ -138,6 +138,7 @@ def generate(
     prompts: Optional[Path] = typer.Option(None, help="text file, one prompt per line (batched)"),
     batch_size: int = typer.Option(8, help="prompts per batch"),
     pipeline: Optional[Path] = typer.Option(None, help="diffusers pipeline folder of a latent checkpoint (default: the one it was trained from)"),
+    dtype: str = typer.Option("float32", help="weights' dtype: float32 | bfloat16 | float16 (half precision: for GPUs)"),
 ):
     """Text-to-multiview: writes grid.png, view-K.png and settings.json."""
     from .pipeline import Realiz3DPipeline, write_outputs
@@ -151,7 +152,12 @@ def generate(
         raise InputError(f"--steps {steps}: expected >= 1")
     sk = {k: v for k, v in dict(blocks=shift_blocks, fraction=shift_fraction).items() if v is not None}
     sched = DomainSchedule(schedule, **sk)
-    pipe = Realiz3DPipeline.from_pretrained(checkpoint, pipeline=pipeline)
+    import torch
+
+    dtypes = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
+    if dtype not in dtypes:
+        raise InputError(f"--dtype {dtype}: expected one of {', '.join(dtypes)}")
+    pipe = Realiz3DPipeline.from_pretrained(checkpoint, pipeline=pipeline, torch_dtype=dtypes[dtype])
     out.mkdir(parents=True, exist_ok=True)
     written = []
     for i in range(0, len(plist), batch_size):

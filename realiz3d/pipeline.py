@@ -1,10 +1,19 @@
-"""Text-to-multiview in a few lines, in the style of a diffusers pipeline:
+"""Text-to-multiview in a few lines, the diffusers way:
 
-    pipe = Realiz3DPipeline.from_pretrained("runs/stage2/final")   # or () for the built-in base model
+    pipe = Realiz3DPipeline.from_pretrained("runs/stage2/final", torch_dtype=torch.bfloat16)  # () = built-in base
+    pipe.to("cuda")
     # a checkpoint fine-tuned from a diffusers pipeline folder (PixArt, SD3) finds its VAE and
     # text encoders in the folder it was trained from (or pass pipeline="/models/...")
-    out = pipe("a brick mug", num_views=4, seed=0, schedule="shifted")
-    out.views     # (B, N, 3, H, W) in [-1, 1];  out.images: list of PIL grids
+    out = pipe("a brick mug", num_views=4, num_inference_steps=30, guidance_scale=3.0,
+               generator=torch.Generator().manual_seed(0), schedule="shifted")
+    out.images    # output_type="pil": a PIL grid per prompt; "np" / "pt": (B, N, ...) in [0, 1]
+    out.views     # always: (B, N, 3, H, W) in [-1, 1]
+
+It is not a subclass of diffusers' DiffusionPipeline: a realiz3d checkpoint is a transformer
+folder plus the adapters beside it (realiz3d_config.json, domain_shifters.safetensors), and its
+VAE and text encoders are either the built-in MiniLM or those of the diffusers pipeline folder it
+was trained from, referenced rather than copied, so there is no model_index.json of components
+to register. save_pretrained / from_pretrained give the same round trip.
 """
 from __future__ import annotations
 
@@ -34,11 +43,20 @@ def camera_maps(cameras: list, batch: int) -> torch.Tensor:
     return c.unsqueeze(0).expand(batch, -1, -1, -1, -1).contiguous()
 
 
+OUTPUT_TYPES = ("pil", "np", "pt")
+
+
 @dataclass
 class PipelineOutput:
     views: torch.Tensor  # (B, N, 3, H, W) in [-1, 1]
-    images: list  # PIL grid per sample
+    images: object  # output_type pil: a PIL grid per sample; np: (B, N, H, W, 3), pt: (B, N, 3, H, W) in [0, 1]
     settings: list[dict] = field(default_factory=list)
+
+
+def _check_dtype(torch_dtype) -> torch.dtype:
+    if not isinstance(torch_dtype, torch.dtype) or not torch_dtype.is_floating_point:
+        raise InputError(f"torch_dtype={torch_dtype!r}: expected a floating dtype (torch.float32, torch.bfloat16, torch.float16)")
+    return torch_dtype
 
 
 class Realiz3DPipeline:
@@ -50,19 +68,52 @@ class Realiz3DPipeline:
         self.checkpoint = checkpoint
         self.codec = codec  # a latent pipeline's VAE (realiz3d.latent.LatentStack); None in pixel space
 
+    @property
+    def transformer(self) -> Realiz3DTransformer:
+        """The model (diffusers' name for it)."""
+        return self.model
+
+    @property
+    def dtype(self) -> torch.dtype:
+        return self.model.dtype
+
+    @property
+    def device(self) -> torch.device:
+        return self.model.device
+
+    def to(self, device=None, dtype: torch.dtype | None = None) -> "Realiz3DPipeline":
+        """Move the transformer (and a latent pipeline's VAE and text encoders) to `device`
+        and/or `dtype`; returns the pipeline, as diffusers' `.to` does."""
+        if isinstance(device, torch.dtype):
+            device, dtype = None, device
+        if dtype is not None:
+            _check_dtype(dtype)
+        self.model.to(device=device, dtype=dtype)
+        if self.codec is not None:
+            self.codec.pipe.to(device=device, dtype=dtype)
+        return self
+
+    def save_pretrained(self, path: str | Path) -> None:
+        """Write the checkpoint (transformer, adapters, config) so that from_pretrained(path)
+        gives this pipeline back (a latent pipeline's VAE and text encoders stay referenced)."""
+        self.model.save_pretrained(path)
+
     @classmethod
     def from_pretrained(cls, path: str | Path | None = None, device: str | None = None,
-                        pipeline: str | Path | None = None) -> "Realiz3DPipeline":
+                        pipeline: str | Path | None = None, torch_dtype: torch.dtype = torch.float32) -> "Realiz3DPipeline":
+        """torch_dtype: the weights' dtype (bf16 halves the memory of the transformer and of a
+        latent pipeline's text encoders); sampling steps stay in float32."""
+        _check_dtype(torch_dtype)
         path = Path(path) if path else BASE_MODEL_DIR
         if (path / "model_index.json").is_file() and not (path / "realiz3d_config.json").is_file():
-            return cls.from_base_pipeline(path, device)
+            return cls.from_base_pipeline(path, device, torch_dtype)
         if not (path / "realiz3d_config.json").is_file():
             if path == BASE_MODEL_DIR:
                 raise InputFileError(f"the built-in base model is missing at {path}; reinstall realiz3d or pass --checkpoint")
             raise InputFileError(f"{path}: not a realiz3d checkpoint (no realiz3d_config.json)")
         model = Realiz3DTransformer.from_pretrained(path)
         device = default_device(device)
-        model = model.to(device).float()
+        model = model.to(device=device, dtype=torch_dtype)
         pipe_dir = pipeline or model.config.extra.get("pipeline")
         if pipe_dir:
             from .latent import LatentStack, PipelineTextEncoder
@@ -70,7 +121,8 @@ class Realiz3DPipeline:
             if not Path(pipe_dir).is_dir():
                 raise InputFileError(f"{path} was trained from the pipeline folder {pipe_dir}, which is not here; "
                                         "pass its new location (--pipeline)")
-            stack = LatentStack.from_folder(pipe_dir, device, max_length=model.config.extra.get("text_max_length"))
+            stack = LatentStack.from_folder(pipe_dir, device, dtype=torch_dtype,
+                                            max_length=model.config.extra.get("text_max_length"))
             return cls(model, PipelineTextEncoder(stack, memo=True), stack.objective(), str(path), codec=stack)
         extra = model.config.extra
         name = extra.get("objective", "flow")
@@ -78,7 +130,8 @@ class Realiz3DPipeline:
         return cls(model, objective=objective, checkpoint=str(path))
 
     @classmethod
-    def from_base_pipeline(cls, folder: str | Path, device: str | None = None) -> "Realiz3DPipeline":
+    def from_base_pipeline(cls, folder: str | Path, device: str | None = None,
+                           torch_dtype: torch.dtype = torch.float32) -> "Realiz3DPipeline":
         """A diffusers pipeline folder's own model (no domain mechanism, no control): the base
         text-to-image model, e.g. for `realiz3d make-real`."""
         from .latent import LatentStack, PipelineTextEncoder
@@ -91,8 +144,8 @@ class Realiz3DPipeline:
         model = Realiz3DTransformer(backbone, ModelConfig(domain="none", control="none",
                                                           pred_channels=int(backbone.config.in_channels),
                                                           extra={"pipeline": str(folder.resolve()), "views": 1}))
-        stack = LatentStack.from_folder(folder, device)
-        return cls(model.to(device).float(), PipelineTextEncoder(stack, memo=True), stack.objective(), str(folder), codec=stack)
+        stack = LatentStack.from_folder(folder, device, dtype=torch_dtype)
+        return cls(model.to(device=device, dtype=torch_dtype), PipelineTextEncoder(stack, memo=True), stack.objective(), str(folder), codec=stack)
 
     @property
     def trained_views(self) -> int:
@@ -150,8 +203,23 @@ class Realiz3DPipeline:
         elevation: float | None = None,
         azimuths: list[float] | None = None,
         start_azimuth: float = 0.0,
-        callback_on_step_end: Callable[[int, int, torch.Tensor], None] | None = None,
-    ) -> PipelineOutput:
+        generator: torch.Generator | list[torch.Generator] | None = None,
+        latents: torch.Tensor | None = None,
+        output_type: str = "pil",
+        return_dict: bool = True,
+        callback_on_step_end: Callable | None = None,
+        callback_on_step_end_tensor_inputs: list[str] = ("latents",),
+    ) -> PipelineOutput | tuple:
+        """Generate `num_views` views per prompt. The initial noise comes from `latents`
+        (B, N, C, h, w) if given, else from `generator` (one, or one per prompt, as in
+        diffusers), else from `seed` (prompt i: seed + i; realiz3d's reproducible default).
+        callback_on_step_end(pipe, step, timestep, {"latents": x}) -> dict, as in diffusers:
+        a "latents" it returns replaces the current ones. return_dict=False: (images,)."""
+        if output_type not in OUTPUT_TYPES:
+            raise InputError(f"output_type={output_type!r}: expected one of {OUTPUT_TYPES}")
+        unknown = set(callback_on_step_end_tensor_inputs) - {"latents"}
+        if unknown:
+            raise InputError(f"callback_on_step_end_tensor_inputs: {sorted(unknown)} not available (only 'latents')")
         prompts = [prompt] if isinstance(prompt, str) else list(prompt)
         for p in prompts:
             if not isinstance(p, str) or not p.strip():
@@ -176,10 +244,25 @@ class Realiz3DPipeline:
         if control is not None:
             control = control.to(dev)
         size = int(self.model.backbone.config.sample_size)
+        shape = (num_views, self.model.config.pred_channels, size, size)
+        if latents is None and generator is not None:
+            gens = generator if isinstance(generator, list) else None
+            if gens is not None and len(gens) != b:
+                raise InputError(f"{len(gens)} generators for {b} prompts")
+            latents = torch.stack([torch.randn(shape, generator=g) for g in gens]) if gens else \
+                torch.randn((b, *shape), generator=generator)
+        if latents is not None and tuple(latents.shape) != (b, *shape):
+            raise InputError(f"latents of shape {tuple(latents.shape)}: expected {(b, *shape)}")
+        callback = None
+        if callback_on_step_end is not None:
+            def callback(i, t, x):
+                res = callback_on_step_end(self, i, t, {"latents": x})
+                return res.get("latents", x) if isinstance(res, dict) else x
         x = sample(self.model, self.objective.scheduler(), self.text_encoder.encode(prompts, dev),
                    self.text_encoder.encode(negs, dev) if guidance_scale != 1.0 else None,
-                   (num_views, self.model.config.pred_channels, size, size), seeds, num_inference_steps, guidance_scale,
-                   control, sched, multiview=num_views > 1 and self.trained_views > 1, callback=callback_on_step_end)
+                   shape, seeds, num_inference_steps, guidance_scale,
+                   control, sched, multiview=num_views > 1 and self.trained_views > 1, callback=callback,
+                   latents=latents)
         if self.codec is not None:
             x = self.codec.decode(x)
         x = x.clamp(-1, 1)
@@ -187,14 +270,25 @@ class Realiz3DPipeline:
 
         from .visual import to_uint8_images
 
-        arr = to_uint8_images(x)  # (B, N, H, W, 3)
-        images = [Image.fromarray(tile(a, channels_last=True)) for a in arr]
+        x = x.float()
+        if output_type == "pil":
+            arr = to_uint8_images(x)  # (B, N, H, W, 3)
+            images = [Image.fromarray(tile(a, channels_last=True)) for a in arr]
+        elif output_type == "np":
+            images = ((x + 1) / 2).permute(0, 1, 3, 4, 2).cpu().numpy()
+        else:
+            images = ((x + 1) / 2).cpu()
         settings = [{"checkpoint": self.checkpoint, "prompt": p, "negative_prompt": n, "seed": s, "num_views": num_views,
                      "steps": num_inference_steps, "guidance": guidance_scale, "schedule": sched.to_dict(),
                      "scheduler": type(self.objective.scheduler()).__name__,
                      "elevation": self.camera_setup.elevation if elevation is None else elevation,
                      "azimuths": cam_azimuths}
                     for p, n, s in zip(prompts, negs, seeds)]
+        if latents is not None:
+            for st in settings:
+                st["seed"] = None  # the noise came from a generator or from latents
+        if not return_dict:
+            return (images,)
         return PipelineOutput(x.cpu(), images, settings)
 
 

@@ -94,18 +94,22 @@ def sample(
     control: torch.Tensor | None = None,
     schedule: DomainSchedule | None = None,
     multiview: bool | None = None,
-    callback: Callable[[int, int, torch.Tensor], None] | None = None,
+    callback: Callable[[int, torch.Tensor, torch.Tensor], torch.Tensor | None] | None = None,
+    latents: torch.Tensor | None = None,
 ) -> torch.Tensor:
     """Generate B samples of shape (N, C, H, W) each; returns (B, N, C, H, W) in model space.
 
     cond/uncond: text for the B samples (uncond: the negative prompt or empty caption);
-    guidance 1.0 runs the conditional pass alone."""
+    guidance 1.0 runs the conditional pass alone. latents: the initial noise (B, N, C, H, W)
+    instead of drawing it from `seeds`; callback(step, timestep, x) after each step may return
+    new latents."""
     schedule = schedule or DomainSchedule("real")
     b = len(seeds)
     if not model.has_domain and schedule.kind != "real":
         warnings.warn("this model has no domain mechanism; the domain schedule is ignored")
     device = model.device
-    x = initial_noise(seeds, shape, device) * getattr(scheduler, "init_noise_sigma", 1.0)
+    x = initial_noise(seeds, shape, device) if latents is None else latents.to(device, torch.float32)
+    x = x * getattr(scheduler, "init_noise_sigma", 1.0)
     scheduler.set_timesteps(num_steps, device=device)
     use_cfg = guidance != 1.0
     if use_cfg and uncond is None:
@@ -123,7 +127,8 @@ def sample(
             pred = pu + guidance * (pc - pu)
         x = _step(scheduler, pred, t, x)
         if callback is not None:
-            callback(i, len(scheduler.timesteps), x)
+            new = callback(i, t, x)
+            x = x if new is None else new
     return x
 
 

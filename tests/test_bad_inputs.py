@@ -58,6 +58,7 @@ def test_wrong_model_for_the_job(tmp_path, ckpt):
     (tmp_path / "nothing").mkdir()
     one_line_error(cli("generate", "a mug", "--out", tmp_path / "o", "--checkpoint", tmp_path / "nothing"),
                    "not a realiz3d checkpoint")
+    one_line_error(cli("generate", "a mug", "--out", tmp_path / "o", "--dtype", "int8"), "--dtype", "bfloat16")
 
 
 def test_shifters_onto_a_mismatched_backbone(tmp_path, ckpt):

@@ -46,6 +46,11 @@ class TextCondition:
         mv = (lambda t: None if t is None else t.to(device))
         return TextCondition(mv(self.hidden_states), mv(self.mask), mv(self.pooled), mv(self.class_labels))
 
+    def cast(self, dtype: torch.dtype) -> "TextCondition":
+        """Floating tensors (embeddings) in `dtype`; the mask and labels stay as they are."""
+        c = (lambda t: None if t is None else t.to(dtype))
+        return TextCondition(c(self.hidden_states), self.mask, c(self.pooled), self.class_labels)
+
     def select(self, index: torch.Tensor) -> "TextCondition":
         sel = (lambda t: None if t is None else t[index])
         return TextCondition(sel(self.hidden_states), sel(self.mask), sel(self.pooled), sel(self.class_labels))

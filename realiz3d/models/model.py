@@ -315,7 +315,8 @@ class Realiz3DTransformer(nn.Module):
         if x.ndim != 5:
             raise InputError(f"x of shape {tuple(x.shape)}: expected (batch, views, channels, height, width)")
         b, n, c, h, w = x.shape
-        flat = x.reshape(b * n, c, h, w)  # (B*N, C, H, W)
+        out_dtype = x.dtype
+        flat = x.reshape(b * n, c, h, w).to(self.dtype)  # (B*N, C, H, W), in the weights' dtype (bf16 pipelines)
         cc = self.control_channels
         camera = None
         if cc:
@@ -358,9 +359,11 @@ class Realiz3DTransformer(nn.Module):
             t = (t.expand(b) if t.ndim == 0 else t).repeat_interleave(n, 0)  # (B*N,)
         # one caption per sample (repeated over its views) or one per view (grids of real images)
         cond_v = cond if (n > 1 and cond.batch_size == b * n) else cond.repeat_views(n)
+        if self.dtype != torch.float32:
+            cond_v = cond_v.cast(self.dtype)
         out = self.family.call(self.backbone, flat, t, cond_v)  # (B*N, Cout, H, W)
         out = out[:, : self.config.pred_channels]
-        return out.reshape(b, n, -1, h, w)
+        return out.reshape(b, n, -1, h, w).to(out_dtype)
 
     # -- parameters -------------------------------------------------------------------
     def domain_parameters(self) -> list[nn.Parameter]:
