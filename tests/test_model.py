@@ -359,3 +359,37 @@ def test_grid_layout_single_image_mode_runs_each_view_at_its_tile():
         torch.testing.assert_close(ours[:, v], alone, rtol=1e-4, atol=1e-4)
     with pytest.raises(ValueError, match="model.layout"):
         ModelConfig(layout="tiles")
+
+
+def test_sd3_shifter_bias_reaches_text_tokens_by_default_image_only_as_option(tmp_path):
+    """Joint blocks: the paper adds the shifter bias to all tokens of a block; 'image' keeps
+    the text tokens unshifted (and is what checkpoints saved before the option load as)."""
+    import json
+
+    x, t, cond = inputs("sd3", batch=2, views=1)
+    _, model = wrap("sd3", domain="shifter")
+    assert model.config.shifter_tokens == "all"
+    torch.manual_seed(0)
+    randomize(model.shifters)
+    seen = {}
+    # registered after the model's own pre-hook: sees the block's inputs once shifted
+    import inspect
+
+    model.blocks[0].register_forward_pre_hook(lambda m, a, k: seen.__setitem__(
+        "text", inspect.signature(m.forward).bind(*a, **k).arguments["encoder_hidden_states"].clone()), with_kwargs=True)
+    outs, text = {}, {}
+    for tokens in ("all", "image"):
+        model.config.shifter_tokens = tokens
+        with torch.no_grad():
+            outs[tokens] = model(x, t, cond, domain="synthetic")
+        text[tokens] = seen["text"]
+    bias = model.shifters.shifters[0].table()[SYNTHETIC]
+    torch.testing.assert_close(text["all"] - text["image"], bias.expand_as(text["all"]), rtol=1e-4, atol=1e-5)
+    assert not torch.allclose(outs["all"], outs["image"], atol=1e-4)
+    model.save_pretrained(tmp_path / "ck")
+    raw = json.loads((tmp_path / "ck" / "realiz3d_config.json").read_text())
+    raw.pop("shifter_tokens")
+    (tmp_path / "ck" / "realiz3d_config.json").write_text(json.dumps(raw))
+    assert Realiz3DTransformer.from_pretrained(tmp_path / "ck").config.shifter_tokens == "image"
+    with pytest.raises(ValueError, match="shifter_tokens"):
+        ModelConfig(shifter_tokens="text")

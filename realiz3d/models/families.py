@@ -67,6 +67,9 @@ class Family:
 
     name: str = ""
     classes: tuple[str, ...] = ()
+    # joint attention (SD3's MM-DiT): text tokens run through every block beside the image
+    # tokens (encoder_hidden_states is block state); else text enters by cross-attention only
+    joint: bool = False
 
     def blocks(self, model: nn.Module) -> list[nn.Module]:
         return list(model.transformer_blocks)
@@ -144,6 +147,7 @@ class DiTFamily(Family):
 class SD3Family(Family):
     name = "sd3"
     classes = ("SD3Transformer2DModel",)
+    joint = True
 
     def hidden_size(self, model):
         return model.inner_dim

@@ -53,6 +53,9 @@ class ModelConfig:
     # image) or "grid" (the paper's: views tiled into one image, each at the positions of its
     # tile; see grid_position_offsets)
     layout: str = "batch"
+    # joint-attention families (SD3): the shifter bias goes to "all" tokens of a block, as the
+    # paper says, or to the "image" tokens only (what checkpoints from before this option did)
+    shifter_tokens: str = "all"
     extra: dict = field(default_factory=dict)  # free-form (text encoder name, preset, ...)
 
     def __post_init__(self):
@@ -61,6 +64,8 @@ class ModelConfig:
         control_channels(self.control)
         if self.rank < 1:
             raise InputError(f"model.rank={self.rank}: expected a positive integer")
+        if self.shifter_tokens not in ("all", "image"):
+            raise InputError(f"model.shifter_tokens={self.shifter_tokens!r}: expected 'all' or 'image'")
         if self.layout not in ("batch", "grid"):
             raise InputError(f"model.layout={self.layout!r}: expected 'batch' or 'grid'")
         if self.camera_embedding_init not in ("zero", "normal"):
@@ -105,6 +110,9 @@ def _block_pre_hook(module, args, kwargs):
                 a[name] = _detach_rows(a[name], frozen)
     if model.shifters is not None and step.ids is not None:
         a["hidden_states"] = model.shifters[i](a["hidden_states"], step.ids[:, i])
+        text = a.get("encoder_hidden_states")
+        if model.config.shifter_tokens == "all" and text is not None and model.family.joint:
+            a["encoder_hidden_states"] = model.shifters[i](text, step.ids[:, i])  # joint blocks: text tokens too
     return bound.args, bound.kwargs
 
 
@@ -293,7 +301,7 @@ class Realiz3DTransformer(nn.Module):
 
     def _stream_args(self) -> tuple[str, ...]:
         """Block arguments that carry block state (detached for frozen rows)."""
-        return ("hidden_states", "encoder_hidden_states") if self.family.name == "sd3" else ("hidden_states",)
+        return ("hidden_states", "encoder_hidden_states") if self.family.joint else ("hidden_states",)
 
     # -- forward ----------------------------------------------------------------------
     def forward(
@@ -409,6 +417,7 @@ class Realiz3DTransformer(nn.Module):
         if not cfg_file.is_file():
             raise InputFileError(f"{path}: not a realiz3d checkpoint (no realiz3d_config.json)")
         raw = json.loads(cfg_file.read_text())
+        raw.setdefault("shifter_tokens", "image")  # saved before the option: the image tokens only
         raw.update(overrides)
         config = ModelConfig(**raw)
         if backbone is None:
