@@ -93,6 +93,12 @@ class Realiz3DPipeline:
             self.codec.pipe.to(device=device, dtype=dtype)
         return self
 
+    def load_domain_shifters(self, path: str | Path) -> None:
+        """Domain Shifters from another run onto this pipeline's transformer (see
+        Realiz3DTransformer.load_domain_shifters)."""
+        self.model.load_domain_shifters(path)
+        self.model.to(self.device, self.dtype)
+
     def save_pretrained(self, path: str | Path) -> None:
         """Write the checkpoint (transformer, adapters, config) so that from_pretrained(path)
         gives this pipeline back (a latent pipeline's VAE and text encoders stay referenced)."""

@@ -215,7 +215,9 @@ def build_model(cfg: RunConfig) -> Realiz3DTransformer:
         backbone = load_backbone(path / "transformer")
         fam_in = backbone.config.in_channels
         mc = ModelConfig(pred_channels=fam_in, extra={"pipeline": str(path.resolve())}, **adds)
-        return Realiz3DTransformer(backbone, mc)
+        model = Realiz3DTransformer(backbone, mc)
+        model.backbone_source = path / "transformer"
+        return model
     if init == "scratch":
         mc = ModelConfig(extra={"preset": cfg.model.preset}, **adds)
         return Realiz3DTransformer(build_builtin_backbone(cfg.model.preset, seed=cfg.train.seed), mc)
@@ -614,10 +616,20 @@ def train(cfg: RunConfig, resume: str | None = None, progress: bool = True, stop
     dmodel, optimizer, lr_sched = accel.prepare(model, optimizer, lr_sched)
     if ema is not None:
         accel.register_for_checkpointing(ema)
+    # training checkpoints hold what trains (the frozen weights come from model.init again)
+    trainable = {name for name, p in model.named_parameters() if p.requires_grad}
+
+    def _only_trainable(models, weights, output_dir):
+        for i, w in enumerate(weights):
+            weights[i] = {k: v for k, v in w.items() if k.removeprefix("module.") in trainable}
+
+    accel.register_save_state_pre_hook(_only_trainable)
 
     step = 0
     if start_ckpt is not None:
-        accel.load_state(str(start_ckpt))
+        # checkpoints written before trainable-only saving hold everything: load strictly then
+        partial = json.loads((start_ckpt / "state.json").read_text()).get("weights") == "trainable"
+        accel.load_state(str(start_ckpt), strict=not partial)
         step = json.loads((start_ckpt / "state.json").read_text())["step"]
     data.seek(step)
     if main:
@@ -700,7 +712,9 @@ def train(cfg: RunConfig, resume: str | None = None, progress: bool = True, stop
             model.config.extra["camera_setup"] = setup.to_dict()
         if latent and cfg.model.text_max_length:
             model.config.extra["text_max_length"] = cfg.model.text_max_length
-        export_final(model, ema, params, out / "final")
+        # stage 1 trains the shifters alone: export them with a reference to the backbone
+        adapters_only = t.stage == "stage1" and model.backbone_source is not None
+        export_final(model, ema, params, out / "final", backbone=not adapters_only)
     summary.update(step=step, nonfinite_skipped=nonfinite_total, seconds=round(time.time() - t_start, 1))
     if on_end is not None:
         on_end(model, accel)
@@ -799,7 +813,8 @@ def save_checkpoint(accel, cfg: RunConfig, out: Path, step: int) -> Path | None:
     accel.save_state(str(tmp))
     accel.wait_for_everyone()
     if accel.is_main_process:
-        (tmp / "state.json").write_text(json.dumps({"step": step, "identity": _identity(cfg), "config": to_dict(cfg)}))
+        (tmp / "state.json").write_text(json.dumps({"step": step, "identity": _identity(cfg), "config": to_dict(cfg),
+                                                    "weights": "trainable"}))
         if final.exists():
             shutil.rmtree(final)
         os.replace(tmp, final)
@@ -822,13 +837,14 @@ def _ema_weights(ema, params):
         ema.restore(params)
 
 
-def export_final(model, ema, params, path: Path) -> None:
-    """The trained model (EMA weights if EMA is on), loadable by from_pretrained."""
+def export_final(model, ema, params, path: Path, backbone: bool = True) -> None:
+    """The trained model (EMA weights if EMA is on), loadable by from_pretrained; backbone=False:
+    the adapters and a reference to the backbone's folder (Realiz3DTransformer.save_pretrained)."""
     tmp = path.with_name(path.name + ".tmp")
     if tmp.exists():
         shutil.rmtree(tmp)
     with _ema_weights(ema, params):
-        model.save_pretrained(tmp)
+        model.save_pretrained(tmp, backbone=backbone)
     if path.exists():
         shutil.rmtree(path)
     os.replace(tmp, path)

@@ -413,3 +413,62 @@ def test_grid_layout_is_saved_and_kept_by_a_fine_tune(tmp_path, tiny_world):
         bad = tiny_cfg(tmp_path / "c", tiny_world, "naive")
         bad.model.layout = "tiles"
         train(bad, progress=False)
+
+
+def test_stage1_exports_the_shifters_and_a_reference_to_its_backbone(tmp_path, tiny_world):
+    import json
+    import warnings
+
+    from safetensors import safe_open
+
+    from realiz3d.models import Realiz3DTransformer
+    from realiz3d.pipeline import Realiz3DPipeline
+
+    pre = tiny_cfg(tmp_path, tiny_world, "pretrain")
+    train(pre, progress=False)
+    base = Path(pre.out) / "final"
+    s1 = tiny_cfg(tmp_path, tiny_world, "stage1", lr=0.05, steps=4, checkpoint_every=2)
+    s1.model.init = str(base)
+    train(s1, progress=False, stop_after=2)
+    # the training checkpoint holds what trains: the shifters (and no frozen backbone weight)
+    ck = sorted((Path(s1.out) / "checkpoints").iterdir())[-1]
+    with safe_open(str(ck / "model.safetensors"), "pt") as f:
+        keys = list(f.keys())
+    assert keys and all(k.startswith("shifters.") for k in keys), keys[:3]
+    train(s1, resume="latest", progress=False)  # resumes from it
+    final = Path(s1.out) / "final"
+    assert not (final / "transformer").exists()
+    ref = json.loads((final / "base_model.json").read_text())
+    assert Path(ref["transformer"]) == (base / "transformer").resolve() and len(ref["sha256"]) == 64
+    loaded = Realiz3DTransformer.from_pretrained(final)
+    full = Realiz3DTransformer.from_pretrained(base)
+    for k, v in full.backbone.state_dict().items():
+        torch.testing.assert_close(loaded.backbone.state_dict()[k], v)
+    assert any(v.abs().sum() > 0 for k, v in loaded.shifters.state_dict().items() if k.endswith(".up"))
+    # stage 2 and the pipeline accept the stage-1 folder as before
+    s2 = tiny_cfg(tmp_path, tiny_world, "stage2")
+    s2.model.init, s2.model.control = str(final), "camera"
+    train(s2, progress=False)
+    pipe = Realiz3DPipeline(Realiz3DTransformer.from_pretrained(base, domain="shifter"))  # fresh (zero) shifters
+    pipe.load_domain_shifters(final)
+    got = pipe("a brick mug", num_views=1, num_inference_steps=2, schedule="synthetic", output_type="pt")
+    want = Realiz3DPipeline.from_pretrained(final)("a brick mug", num_views=1, num_inference_steps=2,
+                                                  schedule="synthetic", output_type="pt")
+    torch.testing.assert_close(got.images, want.images)
+    # load_domain_shifters: onto the same backbone silently, onto other weights with a warning
+    fresh = Realiz3DTransformer.from_pretrained(base, domain="shifter")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fresh.load_domain_shifters(final)
+    torch.testing.assert_close(fresh.shifters.state_dict(), loaded.shifters.state_dict())
+    with torch.no_grad():
+        fresh.backbone.transformer_blocks[0].attn1.to_q.weight.add_(0.1)
+    with pytest.warns(UserWarning, match="differ"):
+        fresh.load_domain_shifters(final / "domain_shifters.safetensors")
+    other = Realiz3DTransformer.from_pretrained(base, domain="shifter", rank=2)
+    with pytest.raises(ValueError, match="rank"):
+        other.load_domain_shifters(final)
+    # the backbone it names is gone: a clear error naming both
+    (final / "base_model.json").write_text(json.dumps({**ref, "transformer": str(tmp_path / "gone")}))
+    with pytest.raises(FileNotFoundError, match="gone"):
+        Realiz3DTransformer.from_pretrained(final)

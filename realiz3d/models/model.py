@@ -31,6 +31,9 @@ from .switcher import DomainSwitcher
 from ..errors import InputError, InputFileError
 
 DOMAIN_MECHANISMS = ("shifter", "switcher", "none")
+# an adapter-only checkpoint (stage 1) names the backbone it was trained on here, not a copy of it
+BASE_REFERENCE_FILE = "base_model.json"
+BUILTIN_BASE = "builtin:base"  # the shipped base model, wherever realiz3d is installed
 # small modules saved beside the backbone as <file> (their state_dict), when the model has them
 OPTIONAL_MODULE_FILES = {"switcher": "domain_switcher.safetensors", "camera_embedding": "camera_embedding.safetensors"}
 
@@ -249,6 +252,8 @@ class Realiz3DTransformer(nn.Module):
             pe.register_forward_hook(_grid_hook)
         self.layout = ViewLayout()
         self._step = _Step()
+        # the diffusers transformer folder the backbone weights were loaded from, if any
+        self.backbone_source: Path | None = None
         self._default_domain: DomainSpec = "real"
         # Hooks are module-level functions that find their model through the hooked module
         # (not closures over self): a deep copy of the model then drives its own hooks.
@@ -392,11 +397,18 @@ class Realiz3DTransformer(nn.Module):
     # -- persistence ------------------------------------------------------------------
     def save_pretrained(self, path: str | Path, backbone: bool = True) -> None:
         """Write realiz3d_config.json, the backbone (diffusers format, in `transformer/`)
-        and the domain mechanism (safetensors) into `path`."""
+        and the domain mechanism (safetensors) into `path`. backbone=False writes the adapters
+        only, with a reference to the backbone's folder and a hash of its weights
+        (base_model.json; the model must have been loaded from a folder)."""
         path = Path(path)
         path.mkdir(parents=True, exist_ok=True)
         if backbone:
             self.backbone.save_pretrained(path / "transformer", safe_serialization=True)
+        else:
+            if self.backbone_source is None:
+                raise InputError("an adapter-only export needs a backbone loaded from a folder (this one was built in memory)")
+            (path / BASE_REFERENCE_FILE).write_text(json.dumps(
+                {"transformer": _reference(self.backbone_source), "sha256": backbone_hash(self.backbone)}, indent=2))
         if self.shifters is not None:
             self.shifters.save(path / "domain_shifters.safetensors")
         from safetensors.torch import save_file
@@ -420,9 +432,17 @@ class Realiz3DTransformer(nn.Module):
         raw.setdefault("shifter_tokens", "image")  # saved before the option: the image tokens only
         raw.update(overrides)
         config = ModelConfig(**raw)
+        source = None
         if backbone is None:
-            backbone = load_backbone(path / "transformer")
+            source, expected = _backbone_folder(path)
+            backbone = load_backbone(source)
+            if expected is not None and backbone_hash(backbone) != expected:
+                import warnings
+
+                warnings.warn(f"{path} was trained on a backbone whose weights differ from those now at {source} "
+                              "(its base_model.json hash does not match)")
         model = cls(backbone, config)
+        model.backbone_source = source
         if model.shifters is not None and (path / "domain_shifters.safetensors").exists():
             loaded = DomainShifters.load(path / "domain_shifters.safetensors", expect=model.shifters.config)
             model.shifters.load_state_dict(loaded.state_dict())
@@ -433,6 +453,67 @@ class Realiz3DTransformer(nn.Module):
             if mod is not None and (path / fname).exists():
                 mod.load_state_dict(load_file(str(path / fname)))
         return model
+
+
+    def load_domain_shifters(self, path: str | Path) -> None:
+        """Load Domain Shifters saved by another run (a checkpoint folder or its
+        domain_shifters.safetensors) onto this model, in the spirit of diffusers'
+        load_lora_weights: a shape mismatch is an error; shifters trained on a backbone whose
+        weights differ from this one's (base_model.json hash) draw a warning."""
+        path = Path(path)
+        file = path / "domain_shifters.safetensors" if path.is_dir() else path
+        if self.shifters is None:
+            raise InputError(f"{path}: this model has no Domain Shifters (model.domain={self.config.domain!r})")
+        loaded = DomainShifters.load(file, expect=self.shifters.config)
+        if loaded.config.rank != self.shifters.config.rank or loaded.config.embed_dim != self.shifters.config.embed_dim:
+            raise InputError(f"{file}: shifters of rank {loaded.config.rank}, embedding {loaded.config.embed_dim}; "
+                             f"this model's have rank {self.shifters.config.rank}, embedding {self.shifters.config.embed_dim}")
+        ref = file.parent / BASE_REFERENCE_FILE
+        if ref.is_file() and json.loads(ref.read_text()).get("sha256") != backbone_hash(self.backbone):
+            import warnings
+
+            warnings.warn(f"{file}: these shifters were trained on a backbone whose weights differ from this model's")
+        self.shifters.load_state_dict(loaded.state_dict())
+
+
+def backbone_hash(backbone: nn.Module) -> str:
+    """sha256 of a backbone's weights (names, dtypes, shapes and values), to tell whether
+    adapters meet the backbone they were trained on."""
+    import hashlib
+
+    h = hashlib.sha256()
+    for name, t in sorted(backbone.state_dict().items()):
+        t = t.detach().cpu().contiguous()
+        h.update(f"{name}|{t.dtype}|{tuple(t.shape)}".encode())
+        h.update(t.reshape(-1).view(torch.uint8).numpy().tobytes())
+    return h.hexdigest()
+
+
+def _reference(folder: Path) -> str:
+    from .builtin import BASE_MODEL_DIR
+
+    folder = Path(folder).resolve()
+    return BUILTIN_BASE if folder == (BASE_MODEL_DIR / "transformer").resolve() else str(folder)
+
+
+def _backbone_folder(path: Path) -> tuple[Path, str | None]:
+    """The transformer folder of checkpoint `path` (its own, or the one its base_model.json
+    names) and the weights hash it expects (None for a full checkpoint)."""
+    own = path / "transformer"
+    ref_file = path / BASE_REFERENCE_FILE
+    if own.is_dir() or not ref_file.is_file():
+        return own, None
+    ref = json.loads(ref_file.read_text())
+    if ref.get("transformer") == BUILTIN_BASE:
+        from .builtin import BASE_MODEL_DIR
+
+        folder = BASE_MODEL_DIR / "transformer"
+    else:
+        folder = Path(ref.get("transformer", ""))
+    if not (folder / "config.json").is_file():
+        raise InputFileError(f"{path}: an adapter-only checkpoint of the backbone at {folder}, which is not there "
+                             f"(edit {ref_file} to point at it)")
+    return folder, ref.get("sha256")
 
 
 def load_backbone(path: str | Path, dtype: torch.dtype = torch.float32) -> nn.Module:
