@@ -106,6 +106,9 @@ class TrainSection:
     max_nonfinite: int = 10  # stop after this many non-finite steps in a row
     mixed_precision: str = "auto"  # auto (bf16 on CUDA, fp32 on CPU) | no | bf16 | fp16
     gradient_checkpointing: str | bool = "auto"  # auto (on CUDA) | on | off (YAML reads on/off as booleans)
+    # accelerate trackers, comma-separated (tensorboard, wandb, comet_ml, mlflow, aim, clearml,
+    # dvclive) or none; metrics.jsonl is written whatever this says
+    report_to: str = "tensorboard"
 
     def __post_init__(self):
         if self.stage not in STAGES:
@@ -135,6 +138,27 @@ class TrainSection:
             self.gradient_checkpointing = "on" if self.gradient_checkpointing else "off"
         if self.gradient_checkpointing not in ("auto", "on", "off"):
             raise ConfigError(f"train.gradient_checkpointing={self.gradient_checkpointing!r}: expected auto, on or off")
+        self.trackers()  # validate now
+
+    def trackers(self) -> list[str]:
+        """train.report_to as a list of installed accelerate trackers (ConfigError otherwise)."""
+        import importlib.util
+
+        names = [n.strip() for n in str(self.report_to).split(",") if n.strip()]
+        if names in ([], ["none"]):
+            return []
+        for n in names:
+            if n not in TRACKER_MODULES:
+                raise ConfigError(f"train.report_to={self.report_to!r}: {n!r} is not a tracker; expected none or "
+                                  f"some of {', '.join(TRACKER_MODULES)}")
+            if not any(importlib.util.find_spec(m) for m in TRACKER_MODULES[n]):
+                raise ConfigError(f"train.report_to={self.report_to!r}: {n} is not installed (pip install {TRACKER_MODULES[n][0]})")
+        return names
+
+
+# accelerate's trackers and the module each needs
+TRACKER_MODULES = {"tensorboard": ("tensorboard", "tensorboardX"), "wandb": ("wandb",), "comet_ml": ("comet_ml",),
+                   "mlflow": ("mlflow",), "aim": ("aim",), "clearml": ("clearml",), "dvclive": ("dvclive",)}
 
 
 @dataclass
@@ -566,8 +590,9 @@ def train(cfg: RunConfig, resume: str | None = None, progress: bool = True, stop
     from accelerate.state import AcceleratorState
 
     AcceleratorState._reset_state(reset_partial_state=False)
+    trackers = t.trackers()
     accel = Accelerator(
-        cpu=not cuda, mixed_precision=mp,
+        cpu=not cuda, mixed_precision=mp, log_with=trackers or None, project_dir=str(out),
         kwargs_handlers=[DistributedDataParallelKwargs(find_unused_parameters=True)],
     )
     main = accel.is_main_process
@@ -635,7 +660,8 @@ def train(cfg: RunConfig, resume: str | None = None, progress: bool = True, stop
     if main:
         out.mkdir(parents=True, exist_ok=True)
         dump_yaml(cfg, out / "config.yaml")
-    writer = _tensorboard(out) if main else None
+    if trackers:  # TensorBoard writes to OUT/tb, as before trackers
+        accel.init_trackers("tb", config=_flat_config(cfg))
     metrics_f = open(out / "metrics.jsonl", "a") if main else None
 
     nonfinite_run = nonfinite_total = 0
@@ -687,9 +713,8 @@ def train(cfg: RunConfig, resume: str | None = None, progress: bool = True, stop
                        "samples_per_s": round(steps_this_run * t.batch_size / max(time.time() - t_start, 1e-9), 2)}
                 metrics_f.write(json.dumps(rec) + "\n")
                 metrics_f.flush()
-                if writer is not None:
-                    for k in ("loss", "lr", "grad_norm", "samples_per_s"):
-                        writer.add_scalar(f"train/{k}", rec[k], step)
+                if trackers:
+                    accel.log({f"train/{k}": rec[k] for k in ("loss", "lr", "grad_norm", "samples_per_s")}, step=step)
             pbar.update(task, completed=step, info=f"loss {lval:.4f}  {steps_this_run * t.batch_size / max(time.time() - t_start, 1e-9):.0f} img/s")
             if t.checkpoint_every and (step % t.checkpoint_every == 0 or step == t.steps):
                 save_checkpoint(accel, cfg, out, step)
@@ -699,8 +724,6 @@ def train(cfg: RunConfig, resume: str | None = None, progress: bool = True, stop
                 break
     if metrics_f:
         metrics_f.close()
-    if writer:
-        writer.close()
     accel.wait_for_everyone()
     if step >= t.steps and main:
         model.config.extra.update(objective=objective.name if latent else make_objective_name(cfg), resolution=res,
@@ -879,13 +902,18 @@ def validate(model, ema, params, cfg: RunConfig, text, path: Path, data: Data, o
     save_grid_rows(x, path, labels=prompts)
 
 
-def _tensorboard(out: Path):
-    try:
-        from torch.utils.tensorboard import SummaryWriter
+def _flat_config(cfg: RunConfig) -> dict:
+    """The run's config as flat scalars (what trackers take as hyperparameters)."""
+    flat = {}
 
-        return SummaryWriter(str(out / "tb"))
-    except Exception:  # tensorboard missing: the JSON-lines log still has everything
-        return None
+    def walk(d, prefix):
+        for k, v in d.items():
+            if isinstance(v, dict):
+                walk(v, f"{prefix}{k}.")
+            else:
+                flat[prefix + k] = v if isinstance(v, (int, float, str, bool)) else str(v)
+    walk(to_dict(cfg), "")
+    return flat
 
 
 def _bar(enabled: bool, name: str, total: int, start: int):

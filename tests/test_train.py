@@ -472,3 +472,20 @@ def test_stage1_exports_the_shifters_and_a_reference_to_its_backbone(tmp_path, t
     (final / "base_model.json").write_text(json.dumps({**ref, "transformer": str(tmp_path / "gone")}))
     with pytest.raises(FileNotFoundError, match="gone"):
         Realiz3DTransformer.from_pretrained(final)
+
+
+def test_trackers_through_accelerate(tmp_path, tiny_world):
+    import importlib.util
+
+    cfg = tiny_cfg(tmp_path, tiny_world, "pretrain")
+    train(cfg, progress=False)
+    assert list((Path(cfg.out) / "tb").rglob("events.out.tfevents*"))  # tensorboard by default, in OUT/tb
+    assert (Path(cfg.out) / "metrics.jsonl").read_text().strip()
+    off = tiny_cfg(tmp_path / "off", tiny_world, "pretrain", report_to="none")
+    train(off, progress=False)
+    assert not (Path(off.out) / "tb").exists() and (Path(off.out) / "metrics.jsonl").read_text().strip()
+    with pytest.raises(ConfigError, match="train.report_to.*not a tracker"):
+        tiny_cfg(tmp_path, tiny_world, "pretrain", report_to="tensorbored")
+    if importlib.util.find_spec("wandb") is None:
+        with pytest.raises(ConfigError, match="wandb is not installed"):
+            tiny_cfg(tmp_path, tiny_world, "pretrain", report_to="tensorboard,wandb")
