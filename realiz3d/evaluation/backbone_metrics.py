@@ -7,10 +7,14 @@
   openai/clip-vit-large-patch14): 100 * max(cos(image, text), 0), averaged (the usual
   definition, as in torchmetrics).
 
-Why not torch-fidelity or clean-fid: both need torchvision, whose wheel for this torch pulls
-a newer torch with CUDA (several GB; measured with `pip install --dry-run torch-fidelity`).
-The two distances are a few lines on top of the features: FID is the Fréchet distance of
-Gaussians fitted to the features; KID is the unbiased MMD^2 with the cubic polynomial kernel
+`score_prompts` accumulates them batch by batch with torchmetrics (FrechetInceptionDistance,
+KernelInceptionDistance and CLIPScore, given these feature extractors): only features are
+kept (FID: running sums), and under `accelerate launch` each process scores its share of the
+prompts and the metrics sync across processes. torchmetrics' own default extractors need
+torch-fidelity and torchvision, whose wheel for this torch pulls a newer torch with CUDA
+(several GB; `pip install --dry-run torch-fidelity`), hence the user-supplied networks.
+`fid` and `kid` below are the same definitions on feature tensors: FID is the Fréchet distance
+of Gaussians fitted to the features; KID is the unbiased MMD^2 with the cubic polynomial kernel
 k(x, y) = (x.y / d + 1)^3, averaged over random subsets (Binkowski et al. 2018).
 """
 from __future__ import annotations
@@ -27,6 +31,105 @@ from ..runtime import default_device
 
 class MetricWeightsError(Realiz3DError, ValueError):
     """Feature-extractor weights missing or unusable; the message says what to pass."""
+
+
+class _FeatureModule(torch.nn.Module):
+    """The Inception TorchScript as torchmetrics' `feature` module: uint8 images (N, 3, H, W)
+    -> (N, D). FID and KID are fed the same batch: the last result is reused."""
+
+    def __init__(self, inception: "InceptionFeatures"):
+        super().__init__()
+        self.inc = inception
+        self.num_features = int(inception(torch.zeros(1, 3, 32, 32)).shape[-1])
+        self._last = (None, None)
+
+    def forward(self, imgs: torch.Tensor) -> torch.Tensor:
+        if self._last[0] is imgs:
+            return self._last[1]
+        feats = self.inc(imgs.float() / 127.5 - 1).to(imgs.device)
+        self._last = (imgs, feats)
+        return feats
+
+
+def _clip_mean_metric():
+    from torchmetrics import Metric
+
+    class ClipMean(Metric):
+        """Mean CLIP score as a torchmetrics Metric (running sum and count, summed across
+        processes). torchmetrics' own CLIPScore reads CLIP outputs as tensors, which
+        transformers 5 no longer returns; ClipScorer handles both."""
+
+        full_state_update = False
+
+        def __init__(self, scorer: "ClipScorer"):
+            super().__init__()
+            self.scorer = scorer
+            self.add_state("total", torch.zeros((), dtype=torch.float64), dist_reduce_fx="sum")
+            self.add_state("count", torch.zeros((), dtype=torch.float64), dist_reduce_fx="sum")
+
+        def update(self, images: torch.Tensor, texts: list[str]) -> None:
+            self.total += self.scorer(images, texts) * len(images)
+            self.count += len(images)
+
+        def compute(self) -> torch.Tensor:
+            return self.total / self.count.clamp(min=1)
+
+    return ClipMean
+
+
+def _ClipMean(scorer):
+    return _clip_mean_metric()(scorer)
+
+
+class StreamingScores:
+    """FID, KID and CLIP score through torchmetrics, fed batch by batch (images in [-1, 1])."""
+
+    def __init__(self, inception: "InceptionFeatures | None" = None, clip: "ClipScorer | None" = None,
+                 kid_subset_size: int = 1000, kid_subsets: int = 100):
+        from torchmetrics.image.fid import FrechetInceptionDistance
+        from torchmetrics.image.kid import KernelInceptionDistance
+
+        self.fid = self.kid = self.clip = None
+        if inception is not None:
+            feat = _FeatureModule(inception)
+            self.fid = FrechetInceptionDistance(feature=feat, reset_real_features=False)
+            self.kid = KernelInceptionDistance(feature=feat, subsets=kid_subsets, subset_size=max(2, kid_subset_size),
+                                               reset_real_features=False)
+        if clip is not None:
+            self.clip = _ClipMean(clip)
+        self.generated = self.references = 0
+
+    @staticmethod
+    def _bytes(images: torch.Tensor) -> torch.Tensor:
+        return ((images.clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8)
+
+    def update_references(self, images: torch.Tensor) -> None:
+        if self.fid is not None:
+            b = self._bytes(images)
+            self.fid.update(b, real=True)
+            self.kid.update(b, real=True)
+        self.references += len(images)
+
+    def update(self, images: torch.Tensor, texts: list[str]) -> None:
+        if len(images) != len(texts):
+            raise InputError(f"{len(images)} images for {len(texts)} captions")
+        b = self._bytes(images)
+        if self.fid is not None:
+            self.fid.update(b, real=False)
+            self.kid.update(b, real=False)
+        if self.clip is not None:
+            self.clip.update(images, texts)
+        self.generated += len(images)
+
+    def compute(self) -> dict:
+        res = {}
+        if self.fid is not None:
+            res["fid"] = float(self.fid.compute())
+            k_mean, k_std = self.kid.compute()
+            res["kid"], res["kid_std"] = float(k_mean), float(k_std)
+        if self.clip is not None:
+            res["clip_score"] = float(self.clip.compute())
+        return res
 
 
 class InceptionFeatures:
@@ -168,23 +271,25 @@ def score_prompts(pipe, prompts: list[str], references: str | Path | None = None
     from ..progress import track
 
     check_metric_args(references, inception, clip)
+    from accelerate import PartialState
+
+    state = PartialState()  # under `accelerate launch`: this process's share of prompts and references
     inc = InceptionFeatures(inception) if references is not None else None
     clp = ClipScorer(clip) if clip is not None else None
     refs = load_reference_images(references, pipe.resolution) if references is not None else None
-    imgs, texts = [], []
-    for i in track(range(0, len(prompts), batch), "generate", total=-(-len(prompts) // batch), show=progress):
+    n_gen = len(prompts) * views
+    scores = StreamingScores(inc, clp, kid_subset_size=min(1000, n_gen, len(refs) if refs is not None else n_gen))
+    if refs is not None:
+        for chunk in refs[state.process_index :: state.num_processes].split(64):
+            scores.update_references(chunk)
+    starts = list(range(0, len(prompts), batch))[state.process_index :: state.num_processes]
+    for i in track(starts, "generate", total=len(starts), show=progress and state.is_main_process):
         chunk = prompts[i : i + batch]
         out = pipe(chunk, num_views=views, seed=[seed + i + j for j in range(len(chunk))], num_inference_steps=steps,
                    guidance_scale=guidance, schedule=schedule)
-        imgs.append(out.views.flatten(0, 1))
-        texts += [p for p in chunk for _ in range(views)]
-    gen = torch.cat(imgs)
-    res: dict = {"prompts": len(prompts), "images": len(gen), "views": views, "steps": steps, "guidance": guidance}
-    if inc is not None:
-        fa, fb = inc(gen), inc(refs)
-        res["fid"] = fid(fa, fb)
-        res["kid"], res["kid_std"] = kid(fa, fb)
+        scores.update(out.views.flatten(0, 1), [p for p in chunk for _ in range(views)])
+    res: dict = {"prompts": len(prompts), "images": n_gen, "views": views, "steps": steps, "guidance": guidance}
+    res.update(scores.compute())
+    if refs is not None:
         res["references"] = len(refs)
-    if clp is not None:
-        res["clip_score"] = clp(gen, texts)
     return res

@@ -1,0 +1,25 @@
+"""Run under `accelerate launch` (or alone): streaming FID/KID/CLIP over a fixed image set,
+each process feeding its share; the main process writes the scores to argv[2]."""
+import json
+import sys
+from pathlib import Path
+
+import torch
+from accelerate import PartialState
+
+from realiz3d.evaluation.backbone_metrics import ClipScorer, InceptionFeatures, StreamingScores
+
+weights = json.loads(Path(sys.argv[1]).read_text())
+state = PartialState()
+g = torch.Generator().manual_seed(0)
+refs = torch.rand(20, 3, 32, 32, generator=g) * 2 - 1
+gen = torch.rand(20, 3, 32, 32, generator=g) * 2 - 1
+texts = ["a mug", "a wood chair", "a grass lamp", "a vase"] * 5
+s = StreamingScores(InceptionFeatures(weights["inception"], device="cpu"), ClipScorer(weights["clip"], device="cpu"),
+                    kid_subset_size=20, kid_subsets=2)
+mine = list(range(state.process_index, 20, state.num_processes))
+s.update_references(refs[mine])
+s.update(gen[mine], [texts[i] for i in mine])
+res = s.compute()
+if state.is_main_process:
+    Path(sys.argv[2]).write_text(json.dumps(res))
