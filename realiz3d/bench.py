@@ -328,9 +328,18 @@ def bench_texture(resolution: int = 512, texture_size: int = 1024, views: int = 
     opts = TextureOptions(texture_size=texture_size, depth_resolution=resolution)
     _, measures = texture_from_views(uvm, fake_views, cams, opts, timings, depth=maps.depth)  # reuse the control render's depth
     total = render_s + timings["backproject_s"] + timings["fill_s"]
+    # view selection (realiz3d texture's default: 4 around + top + bottom, then up to 8 views)
+    from .camera import orbit_camera
+    from .texture import CANDIDATE_VIEWS, TOP_BOTTOM, select_views
+
+    fixed = cams + [orbit_camera(az, el, resolution=resolution) for az, el in TOP_BOTTOM]
+    t0 = time.perf_counter()
+    added, sel = select_views(uvm.mesh, fixed, [orbit_camera(az, el, resolution=resolution) for az, el in CANDIDATE_VIEWS], 8)
+    select_s = time.perf_counter() - t0
     return {"benchmark": "texture", "faces": len(uvm.mesh.faces), "views": views, "resolution": resolution,
             "texture_size": texture_size, "unwrap_s (xatlas, not in total)": round(unwrap, 3),
-            "render_maps_s": round(render_s, 3), **timings, "total_s": round(total, 3), **measures}
+            "render_maps_s": round(render_s, 3), **timings, "total_s": round(total, 3), **measures,
+            "select_views_s (not in total)": round(select_s, 3), "views_added": len(added)}
 
 
 def nut_mesh(min_faces: int = 800):

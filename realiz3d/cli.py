@@ -178,8 +178,9 @@ def texture(
     out: Path = typer.Option(..., "--out", help="output file OUT.glb (or a folder)"),
     checkpoint: Optional[Path] = typer.Option(None, help="texturing checkpoint (default: the shipped one)"),
     views: int = typer.Option(4, help="orbit views to generate"),
-    top_bottom: bool = typer.Option(False, "--top-bottom", help="also generate a top and a bottom view"),
-    texture_size: int = typer.Option(1024, help="texture resolution"),
+    top_bottom: bool = typer.Option(True, "--top-bottom/--no-top-bottom", help="also generate a top and a bottom view"),
+    max_views: int = typer.Option(8, help="views in all: view selection adds views that see what the others do not, up to this many (16 at most)"),
+    texture_size: Optional[int] = typer.Option(None, help="texture resolution (default: 8 x the views' resolution)"),
     schedule: str = typer.Option("shifted", help="domain schedule: real | synthetic | shifted"),
     seed: int = typer.Option(0, help="seed"),
     steps: int = typer.Option(30, help="denoising steps"),
@@ -195,11 +196,13 @@ def texture(
 
     if not prompt.strip():
         raise InputError("--prompt: expected a non-empty caption")
-    if views < 1 or texture_size < 16:
-        raise InputError("--views must be >= 1 and --texture-size >= 16")
+    if views < 1:
+        raise InputError(f"--views {views}: expected >= 1")
     sched = DomainSchedule(schedule)
-    opts = TextureOptions(views=views, texture_size=texture_size, format=fmt,
-                          extra_views=[(0.0, 89.0), (0.0, -89.0)] if top_bottom else [])
+    from .texture import TOP_BOTTOM
+
+    opts = TextureOptions(views=views, texture_size=texture_size, format=fmt, max_views=max_views,
+                          extra_views=list(TOP_BOTTOM) if top_bottom else [])
     from .texture import prepare_mesh
 
     uvm = prepare_mesh(mesh)  # fail on a bad mesh before loading any model

@@ -124,6 +124,23 @@ def rasterize_uv(uvm: UVMesh, size: int) -> Texels:
     return Texels(size, ray_idx // size, ray_idx % size, pts, normals)
 
 
+def visibility(points: np.ndarray, normals: np.ndarray, cam: Camera, depth: np.ndarray, min_cos: float = 0.2,
+               depth_tol: float = 0.02) -> tuple[np.ndarray, np.ndarray]:
+    """Which surface points (P, 3) camera `cam` sees well: in its image, not occluded (its
+    depth map, any resolution) and not grazing (|cos| of normal and view ray > min_cos).
+    Returns (visible (P,) bool, |cos| (P,))."""
+    to_cam = (cam.position[None] - points) if not cam.orthographic else np.broadcast_to(cam.c2w[:3, 2], points.shape)
+    to_cam = to_cam / np.linalg.norm(to_cam, axis=1, keepdims=True)
+    cos = np.abs((normals * to_cam).sum(1))  # faces may be wound either way
+    dres = depth.shape[0]
+    pix, z = Camera(cam.c2w, dres, cam.fov_deg, cam.ortho_scale).project(points)
+    col, row = np.round(pix[:, 0]).astype(int), np.round(pix[:, 1]).astype(int)
+    inside = (col >= 0) & (col < dres) & (row >= 0) & (row < dres) & (z > 0)
+    d = np.zeros(len(z))
+    d[inside] = depth[row[inside], col[inside]]
+    return inside & (d > 0) & (np.abs(d - z) < depth_tol) & (cos > min_cos), cos
+
+
 def backproject(texels: Texels, views: np.ndarray, cameras: list[Camera], depths: np.ndarray,
                 min_cos: float = 0.2, depth_tol: float = 0.02) -> tuple[np.ndarray, np.ndarray]:
     """Blend views (N, R, R, 3) into texel colours (T, 3); returns colours and the per-texel
@@ -131,16 +148,7 @@ def backproject(texels: Texels, views: np.ndarray, cameras: list[Camera], depths
     acc = np.zeros((len(texels.points), 3))
     wsum = np.zeros(len(texels.points))
     for img, cam, depth in zip(views, cameras, depths):
-        to_cam = (cam.position[None] - texels.points) if not cam.orthographic else np.broadcast_to(cam.c2w[:3, 2], texels.points.shape)
-        to_cam = to_cam / np.linalg.norm(to_cam, axis=1, keepdims=True)
-        cos = np.abs((texels.normals * to_cam).sum(1))  # faces may be wound either way
-        dres = depth.shape[0]
-        pix, z = Camera(cam.c2w, dres, cam.fov_deg, cam.ortho_scale).project(texels.points)
-        col, row = np.round(pix[:, 0]).astype(int), np.round(pix[:, 1]).astype(int)
-        inside = (col >= 0) & (col < dres) & (row >= 0) & (row < dres) & (z > 0)
-        d = np.zeros(len(z))
-        d[inside] = depth[row[inside], col[inside]]
-        visible = inside & (d > 0) & (np.abs(d - z) < depth_tol) & (cos > min_cos)
+        visible, cos = visibility(texels.points, texels.normals, cam, depth, min_cos, depth_tol)
         if not visible.any():
             continue
         r = img.shape[0]
@@ -237,15 +245,37 @@ def psnr(a: np.ndarray, b: np.ndarray, mask: np.ndarray) -> float:
     return float(10 * np.log10(1.0 / max(mse, 1e-10)))
 
 
+TOP_BOTTOM = [(0.0, 89.0), (0.0, -89.0)]
+# where view selection may add views: around at low and high elevations, every 45 degrees
+CANDIDATE_VIEWS = [(float(az), float(el)) for el in (-50, -20, 50) for az in range(0, 360, 45)] + \
+                  [(float(az), 70.0) for az in range(0, 360, 90)] + [(float(az), -70.0) for az in range(45, 360, 90)]
+MAX_VIEWS_LIMIT = 16
+
+
 @dataclass
 class TextureOptions:
     views: int = 4
     elevation: float | None = None  # None: the middle of the model's trained elevation range
-    extra_views: list[tuple[float, float]] = field(default_factory=list)  # (azimuth, elevation), e.g. top/bottom
-    texture_size: int = 1024
+    extra_views: list[tuple[float, float]] = field(default_factory=lambda: list(TOP_BOTTOM))  # (azimuth, elevation)
+    # view selection: add views (from CANDIDATE_VIEWS) that see the surface the views so far do
+    # not, up to this many views in all (= views + extra_views: no selection)
+    max_views: int = 8
+    min_gain: float = 0.005  # stop adding views when the next one sees less than this share of the surface
+    texture_size: int | None = None  # None: texture_scale x the views' resolution
     depth_resolution: int = 256  # resolution of the depth maps used for visibility
     min_cos: float = 0.2
     format: str = "glb"  # glb | obj
+    texture_scale: int = 8  # default texture size: this x the view resolution (a 32 px view: 256)
+
+    def __post_init__(self):
+        fixed = self.views + len(self.extra_views)
+        if not fixed <= self.max_views <= MAX_VIEWS_LIMIT:
+            raise InputError(f"--max-views {self.max_views}: expected {fixed} (the fixed views) to {MAX_VIEWS_LIMIT}")
+        if self.texture_size is not None and self.texture_size < 16:
+            raise InputError(f"--texture-size {self.texture_size}: expected >= 16")
+
+    def size_for(self, resolution: int) -> int:
+        return self.texture_size or self.texture_scale * resolution
 
 
 def view_cameras(opts: TextureOptions, resolution: int, setup: CameraSetup | None = None) -> list[Camera]:
@@ -254,6 +284,46 @@ def view_cameras(opts: TextureOptions, resolution: int, setup: CameraSetup | Non
     cams = setup.cameras(resolution, elevation=opts.elevation, num_views=opts.views)
     cams += [orbit_camera(az, el, setup.distance, resolution, setup.fov_deg) for az, el in opts.extra_views]
     return cams
+
+
+def surface_samples(mesh: trimesh.Trimesh, count: int = 20000, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Points spread over the surface in proportion to area, with their face normals."""
+    pts, face = trimesh.sample.sample_surface(mesh, count, seed=seed)
+    return np.asarray(pts), np.asarray(mesh.face_normals)[face]
+
+
+def seen_by(mesh: trimesh.Trimesh, cameras: list[Camera], points: np.ndarray, normals: np.ndarray,
+            min_cos: float = 0.2, depth_resolution: int = 128) -> np.ndarray:
+    """(N, P) which of the points each camera sees well (same rules as the back-projection)."""
+    dcams = [Camera(c.c2w, depth_resolution, c.fov_deg, c.ortho_scale) for c in cameras]
+    depth = Renderer(mesh, smooth=False).render(dcams)[0].depth
+    return np.stack([visibility(points, normals, c, d, min_cos)[0] for c, d in zip(cameras, depth)])
+
+
+def select_views(mesh: trimesh.Trimesh, cameras: list[Camera], candidates: list[Camera], max_views: int,
+                 min_cos: float = 0.2, min_gain: float = 0.005) -> tuple[list[Camera], dict]:
+    """Greedy view selection: while fewer than `max_views`, add the candidate that sees the
+    largest share of the surface (area-weighted samples) that no chosen view sees well, as
+    long as it adds at least `min_gain`. Returns the added cameras and a report (coverage
+    before and after, the views added as (azimuth, elevation))."""
+    pts, nrm = surface_samples(mesh)
+    seen = seen_by(mesh, cameras, pts, nrm, min_cos).any(0)
+    report = {"coverage_fixed_views": float(seen.mean()), "added": []}
+    added = []
+    if max_views > len(cameras) and candidates:
+        cand = seen_by(mesh, candidates, pts, nrm, min_cos)
+        free = list(range(len(candidates)))
+        while len(cameras) + len(added) < max_views and free:
+            gains = [(cand[i] & ~seen).mean() for i in free]
+            best = int(np.argmax(gains))
+            if gains[best] < min_gain:
+                break
+            i = free.pop(best)
+            added.append(candidates[i])
+            seen |= cand[i]
+            report["added"].append([round(candidates[i].azimuth, 1), round(candidates[i].elevation, 1)])
+    report["coverage"] = float(seen.mean())
+    return added, report
 
 
 def texture_from_views(uvm: UVMesh, views: np.ndarray, cameras: list[Camera], opts: TextureOptions,
@@ -265,14 +335,16 @@ def texture_from_views(uvm: UVMesh, views: np.ndarray, cameras: list[Camera], op
     if depth is None:
         dcams = [Camera(c.c2w, opts.depth_resolution, c.fov_deg, c.ortho_scale) for c in cameras]
         depth = Renderer(uvm.mesh, smooth=False).render(dcams)[0].depth
-    texels = rasterize_uv(uvm, opts.texture_size)
+    texels = rasterize_uv(uvm, opts.size_for(views.shape[1]))
     colors, wsum = backproject(texels, views, cameras, depth, opts.min_cos)
     timings["backproject_s"] = round(time.perf_counter() - t, 3)
     t = time.perf_counter()
     seen = wsum > 0
     tex = fill_and_dilate(texels, colors, seen)
     timings["fill_s"] = round(time.perf_counter() - t, 3)
-    return tex, {"texel_coverage": float(seen.mean()) if len(seen) else 0.0, "texels": int(len(seen))}
+    coverage = float(seen.mean()) if len(seen) else 0.0
+    # filled_share: texels no view saw, coloured from the nearest seen surface (enclosed parts)
+    return tex, {"texel_coverage": coverage, "filled_share": 1.0 - coverage, "texels": int(len(seen))}
 
 
 def run_texture(mesh_path: "str | Path | UVMesh", prompt: str, out: str | Path, pipe, opts: TextureOptions, seed: int = 0,
@@ -305,6 +377,11 @@ def run_texture(mesh_path: "str | Path | UVMesh", prompt: str, out: str | Path, 
     res = pipe.resolution
     setup = pipe.camera_setup
     cams = view_cameras(opts, res, setup)
+    t = time.perf_counter()
+    candidates = [orbit_camera(az, el, setup.distance, res, setup.fov_deg) for az, el in CANDIDATE_VIEWS]
+    added, selection = select_views(uvm.mesh, cams, candidates, opts.max_views, opts.min_cos, opts.min_gain)
+    cams = cams + added
+    timings["select_views_s"] = round(time.perf_counter() - t, 3)
     t = time.perf_counter()
     maps = Renderer(uvm.mesh).render(cams, supersample=2)[0]
     timings["render_maps_s"] = round(time.perf_counter() - t, 3)
@@ -339,7 +416,7 @@ def run_texture(mesh_path: "str | Path | UVMesh", prompt: str, out: str | Path, 
         Image.fromarray((tile(previews, channels_last=True) * 255).round().astype(np.uint8)).save(tmp / f"{stem}_previews.png")
         report = {"mesh": str(getattr(mesh_path, "source", mesh_path)), "prompt": prompt, "seed": seed, "steps": steps, "guidance": guidance,
                   "schedule": gen.settings[0]["schedule"], "checkpoint": pipe.checkpoint, "views": len(cams),
-                  "texture_size": opts.texture_size, "unwrapped_with_xatlas": uvm.unwrapped, "faces": int(len(uvm.mesh.faces)),
+                  "view_selection": selection, "texture_size": opts.size_for(res), "unwrapped_with_xatlas": uvm.unwrapped, "faces": int(len(uvm.mesh.faces)),
                   **measures, "timings_s": timings}
         (tmp / f"{stem}_texture.json").write_text(json.dumps(report, indent=2))
         written = []

@@ -54,6 +54,9 @@ def test_wrong_model_for_the_job(tmp_path, ckpt):
     # a camera-control (text-to-multiview) checkpoint cannot texture a mesh
     one_line_error(cli("texture", mesh, "--prompt", "a ball", "--out", tmp_path / "b.glb", "--checkpoint", ckpt,
                        "--steps", 1), "texturing")
+    for bad in ("3", "17"):  # fewer than the fixed six views, more than 16
+        one_line_error(cli("texture", mesh, "--prompt", "a ball", "--out", tmp_path / "b.glb", "--max-views", bad),
+                       "--max-views", "6", "16")
     # a folder that is not a checkpoint
     (tmp_path / "nothing").mkdir()
     one_line_error(cli("generate", "a mug", "--out", tmp_path / "o", "--checkpoint", tmp_path / "nothing"),

@@ -292,7 +292,7 @@ def test_a_checkpoint_keeps_the_camera_setup_of_its_data_and_generate_uses_it(tm
     for i in range(len(syn)):
         data_cams = syn.cameras[i]
         el = data_cams[0].elevation
-        for made in (pipe.cameras(4, el), view_cameras(TextureOptions(elevation=el), pipe.resolution, pipe.camera_setup)):
+        for made in (pipe.cameras(4, el), view_cameras(TextureOptions(elevation=el, extra_views=[]), pipe.resolution, pipe.camera_setup)):
             assert len(made) == len(data_cams)
             for a, b in zip(made, data_cams):
                 assert np.allclose(a.c2w, b.c2w) and a.fov_deg == b.fov_deg and a.resolution == b.resolution
