@@ -11,7 +11,13 @@
 
 Ablations of the paper are switches of stage2: train.real_fraction=0 (no real data),
 train.freeze_k=[0,0] (no layer-aware training), train.reassign_p=0 (no reassignment),
-model.init=base (no stage 1: fresh, identity shifters).
+model.init=base + train.train_shifters=true (no stage 1: the shifters start at the identity
+and train jointly with the backbone, the set-up the paper warns collapses into two modes).
+
+Layer-aware training: a real sample frozen at k gives no gradient to blocks [0, k), nor (by
+default, train.layer_aware_shared=frozen) to what feeds every block, the timestep / adaLN
+embedding and the caption projection (Family.shared_embeddings); `trained` keeps the behaviour
+before that option (those embeddings learn from real samples too).
 
 Runs on one process or under `accelerate launch` (DDP). All randomness of a step (batch
 indices, noise, timesteps, caption dropout, k, reassignment) comes from a generator
@@ -91,6 +97,9 @@ class TrainSection:
     reassign_k: list[int] = field(default_factory=lambda: [1, 1])  # k' ~ U{lo..hi}
     caption_dropout: float = 0.1
     control_dropout: float = 0.0  # share of synthetic samples trained with null control (for guidance on the control)
+    train_shifters: bool = False  # stage2: also train the Domain Shifters (the "no stage 1" ablation)
+    domain_lr_scale: float = 1.0  # the domain mechanism (shifters, switcher table) steps at this x lr
+    layer_aware_shared: str = "frozen"  # frozen | trained: real samples' gradient to the shared embeddings
     # share of multiview samples whose views get independent noise levels (CAT3D-style: some views
     # near clean beside noisy ones, so the cameras must say how one view becomes another)
     view_noise: float = 0.0
@@ -128,6 +137,12 @@ class TrainSection:
             raise ConfigError(f"train.lr={self.lr}: expected a positive number")
         if self.control_lr_scale <= 0:
             raise ConfigError(f"train.control_lr_scale={self.control_lr_scale}: expected a positive number")
+        if self.domain_lr_scale <= 0:
+            raise ConfigError(f"train.domain_lr_scale={self.domain_lr_scale}: expected a positive number")
+        if self.layer_aware_shared not in ("frozen", "trained"):
+            raise ConfigError(f"train.layer_aware_shared={self.layer_aware_shared!r}: expected frozen or trained")
+        if self.train_shifters and self.stage != "stage2":
+            raise ConfigError(f"train.train_shifters is a stage2 option (train.stage={self.stage})")
         if self.noise_shift <= 0:
             raise ConfigError(f"train.noise_shift={self.noise_shift}: expected a positive number")
         if not 0.0 <= self.ema_decay < 1.0:
@@ -259,15 +274,18 @@ def build_model(cfg: RunConfig) -> Realiz3DTransformer:
     return model
 
 
-def param_groups(model: Realiz3DTransformer, params: list[torch.nn.Parameter], lr: float, control_scale: float) -> list[dict]:
+def param_groups(model: Realiz3DTransformer, params: list[torch.nn.Parameter], lr: float, control_scale: float,
+                 domain_scale: float = 1.0) -> list[dict]:
     """The optimizer's groups: what control adds outside the backbone (new, zero-initialised
-    modules) steps at control_scale x lr; the rest at lr."""
+    modules) steps at control_scale x lr, the domain mechanism at domain_scale x lr, the rest at lr."""
     ctrl = {id(p) for p in model.control_parameters()}
-    groups = [{"params": [p for p in params if id(p) not in ctrl], "lr": lr}]
-    new = [p for p in params if id(p) in ctrl]
-    if new:
-        groups.append({"params": new, "lr": lr * control_scale})
-    return groups
+    dom = {id(p) for p in model.domain_parameters()}
+    groups = [{"params": [p for p in params if id(p) not in ctrl and id(p) not in dom], "lr": lr}]
+    for ids, scale in ((ctrl, control_scale), (dom, domain_scale)):
+        new = [p for p in params if id(p) in ids]
+        if new:
+            groups.append({"params": new, "lr": lr * scale})
+    return [g for g in groups if g["params"]]
 
 
 class ControlLR:
@@ -300,12 +318,12 @@ class ControlLR:
             self._before = None
 
 
-def set_trainable(model: Realiz3DTransformer, stage: str) -> list[torch.nn.Parameter]:
+def set_trainable(model: Realiz3DTransformer, stage: str, train_shifters: bool = False) -> list[torch.nn.Parameter]:
     for p in model.parameters():
         p.requires_grad_(False)
     if stage == "stage1":
         params = model.domain_parameters()
-    elif stage == "switcher":
+    elif stage == "switcher" or (stage == "stage2" and train_shifters):
         params = model.backbone_parameters() + model.control_parameters() + model.domain_parameters()
     else:
         params = model.backbone_parameters() + model.control_parameters()
@@ -615,7 +633,8 @@ def train(cfg: RunConfig, resume: str | None = None, progress: bool = True, stop
                 raise ConfigError(f"cannot resume {start_ckpt}: it was trained with {k}={was!r}, this config has {v!r}")
 
     model = build_model(cfg)
-    params = set_trainable(model, t.stage)
+    params = set_trainable(model, t.stage, t.train_shifters)
+    model.freeze_shared = t.layer_aware_shared == "frozen"
     if (t.gradient_checkpointing == "on") or (t.gradient_checkpointing == "auto" and cuda):
         model.backbone.enable_gradient_checkpointing()
     latent = setup_latent(cfg, model, accel.device, progress and main)
@@ -630,7 +649,8 @@ def train(cfg: RunConfig, resume: str | None = None, progress: bool = True, stop
 
     from diffusers.optimization import get_scheduler
 
-    optimizer = torch.optim.AdamW(param_groups(model, params, t.lr, t.control_lr_scale), lr=t.lr, weight_decay=t.weight_decay)
+    optimizer = torch.optim.AdamW(param_groups(model, params, t.lr, t.control_lr_scale, t.domain_lr_scale), lr=t.lr,
+                                  weight_decay=t.weight_decay)
     lr_sched = get_scheduler(t.lr_schedule, optimizer, num_warmup_steps=t.warmup_steps, num_training_steps=t.steps)
     ema = None
     if t.ema_decay > 0:

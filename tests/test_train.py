@@ -69,6 +69,16 @@ def test_layer_aware_training_leaves_early_blocks_untouched_by_real_samples(tmp_
     assert not any(k.startswith("backbone.transformer_blocks.0.") for k in changed)
     assert not any(k.startswith("backbone.pos_embed") for k in changed)
     assert any(k.startswith("backbone.transformer_blocks.1.") for k in changed)
+    # what feeds every block (PixArt's adaLN timestep embedding, the caption projection) gets
+    # no gradient from them either; train.layer_aware_shared=trained is the earlier behaviour
+    shared = ("backbone.adaln_single.", "backbone.caption_projection.")
+    assert not any(k.startswith(shared) for k in changed), sorted(k for k in changed if k.startswith(shared))
+    old = tiny_cfg(tmp_path / "old", tiny_world, "stage2", real_fraction=1.0, freeze_k="[1,1]", reassign_p=0.0,
+                   layer_aware_shared="trained")
+    _, _, changed_old = _run_and_diff(old)
+    assert any(k.startswith("backbone.adaln_single.") for k in changed_old)
+    assert any(k.startswith("backbone.caption_projection.") for k in changed_old)
+    assert not any(k.startswith("backbone.transformer_blocks.0.") for k in changed_old)
 
 
 def test_reassignment_puts_synthetic_ids_exactly_in_early_blocks(tmp_path, tiny_world):
@@ -489,3 +499,24 @@ def test_trackers_through_accelerate(tmp_path, tiny_world):
     if importlib.util.find_spec("wandb") is None:
         with pytest.raises(ConfigError, match="wandb is not installed"):
             tiny_cfg(tmp_path, tiny_world, "pretrain", report_to="tensorboard,wandb")
+
+
+def test_no_stage1_ablation_trains_the_shifters_jointly_and_domain_lr_scale(tmp_path, tiny_world):
+    from realiz3d.train import build_model, param_groups, set_trainable
+
+    cfg = tiny_cfg(tmp_path, tiny_world, "stage2", train_shifters="true", lr=0.01)
+    cfg.model.control = "camera"
+    _, _, changed = _run_and_diff(cfg)
+    assert any(k.startswith("shifters.") for k in changed) and any(k.startswith("backbone.") for k in changed)
+    plain = tiny_cfg(tmp_path / "p", tiny_world, "stage2", lr=0.01)
+    plain.model.control = "camera"
+    _, _, changed = _run_and_diff(plain)
+    assert not any(k.startswith("shifters.") for k in changed)
+    model = build_model(cfg)
+    groups = param_groups(model, set_trainable(model, "stage2", True), 1e-4, 1.0, 10.0)
+    dom = {id(p) for p in model.domain_parameters()}
+    assert [g["lr"] for g in groups if all(id(p) in dom for p in g["params"])] == [pytest.approx(1e-3)]
+    with pytest.raises(ConfigError, match="train.train_shifters"):
+        tiny_cfg(tmp_path, tiny_world, "naive", train_shifters="true")
+    with pytest.raises(ConfigError, match="train.layer_aware_shared"):
+        tiny_cfg(tmp_path, tiny_world, "stage2", layer_aware_shared="maybe")

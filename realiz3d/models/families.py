@@ -98,6 +98,11 @@ class Family:
         """Module whose output is the timestep embedding (the switcher adds to it)."""
         return None
 
+    def shared_embeddings(self, model: nn.Module) -> list[nn.Module]:
+        """Modules whose outputs feed every block (timestep / adaLN embedding, caption
+        projection): layer-aware training keeps real samples' gradient out of them."""
+        return []
+
     def call(self, model: nn.Module, x: torch.Tensor, t: torch.Tensor, cond: TextCondition) -> torch.Tensor:
         raise NotImplementedError
 
@@ -111,6 +116,9 @@ class PixArtFamily(Family):
 
     def time_embedding(self, model):
         return model.adaln_single.emb
+
+    def shared_embeddings(self, model):
+        return [m for m in (model.adaln_single, getattr(model, "caption_projection", None)) if m is not None]
 
     def call(self, model, x, t, cond):
         kwargs = {}
@@ -160,6 +168,9 @@ class SD3Family(Family):
 
     def time_embedding(self, model):
         return model.time_text_embed
+
+    def shared_embeddings(self, model):
+        return [model.time_text_embed, model.context_embedder]
 
     def call(self, model, x, t, cond):
         return model(

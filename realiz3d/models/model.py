@@ -205,6 +205,21 @@ def _positions(pe: nn.Module, h: int, w: int) -> torch.Tensor:
     return pos.float().unsqueeze(0)
 
 
+def _shared_hook(module, args, output):
+    """Layer-aware training: rows frozen at k > 0 give no gradient to the embeddings that
+    feed every block (they would otherwise reach the frozen blocks' inputs)."""
+    model = module._realiz3d_owner
+    fk = model._step.freeze_k
+    if fk is None or not model.freeze_shared or not torch.is_grad_enabled():
+        return None
+    rows = fk > 0
+    if not bool(rows.any()):
+        return None
+    if isinstance(output, tuple):
+        return tuple(_detach_rows(o, rows) if torch.is_tensor(o) and o.shape[0] == len(rows) else o for o in output)
+    return _detach_rows(output, rows)
+
+
 def _detach_rows(h: torch.Tensor, rows: torch.Tensor) -> torch.Tensor:
     if bool(rows.all()):
         return h.detach()
@@ -261,6 +276,10 @@ class Realiz3DTransformer(nn.Module):
             _own(block, self, i)
             block.register_forward_pre_hook(_block_pre_hook, with_kwargs=True)
         self.blocks[-1].register_forward_hook(_last_block_hook)
+        self.freeze_shared = True  # layer-aware training: see _shared_hook (the trainer sets it)
+        for m in self.family.shared_embeddings(backbone):
+            _own(m, self, -1)
+            m.register_forward_hook(_shared_hook)
         self._install_processors()
 
     def _hook_time_embedding(self, backbone: nn.Module, what: str, hook) -> None:
