@@ -407,7 +407,7 @@ def bench_latent_train(batch: int = 8, repeats: int = 10) -> dict:
     from .data import load_real, load_synthetic
     from .latent import LatentStack
     from .tiny_pipelines import build_tiny_pipeline
-    from .train import _loss, build_model, load_config, set_trainable, setup_latent
+    from .train import batch_loss, build_model, load_config, set_trainable, setup_latent
     from .world.build import WorldConfig, build_world
 
     out = {"benchmark": "latent-train", "batch": batch, "views": 4}
@@ -431,7 +431,7 @@ def bench_latent_train(batch: int = 8, repeats: int = 10) -> dict:
             def step(s):
                 counter["step"] += 1
                 b = s.data.batch(counter["step"], model.num_blocks)
-                loss = _loss(model, model, b, s.text, s.objective, "cpu", s.codec)
+                loss = batch_loss(model, model, b, s.text, s.objective, "cpu", s.codec)
                 loss.backward()
                 opt.step()
                 opt.zero_grad(set_to_none=True)

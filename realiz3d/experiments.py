@@ -16,6 +16,7 @@ from pathlib import Path
 
 import torch
 
+from .evaluation.metrics import METRIC_ORDER
 from .models.builtin import BASE_MODEL_DIR
 from .errors import InputError, InputFileError
 
@@ -198,9 +199,6 @@ def _summ(values: list[float]) -> dict:
     return {"mean": statistics.fmean(vals), "std": statistics.pstdev(vals) if len(vals) > 1 else 0.0, "n": len(vals)}
 
 
-METRIC_ORDER = ["realism", "fd_real", "realism_null_control", "leakage", "view_accuracy", "view_accuracy_roll1",
-                "view_accuracy_roll2", "camera_use", "mask_iou", "normal_agreement",
-                "cross_view_color", "material_accuracy", "kind_accuracy"]
 
 
 def reproduce(plan: Plan, progress: bool = True) -> dict:

@@ -103,7 +103,7 @@ def normalize_mesh(mesh: trimesh.Trimesh) -> tuple[trimesh.Trimesh, Normalizatio
     return out, norm
 
 
-def _intersector(mesh: trimesh.Trimesh):
+def intersector(mesh: trimesh.Trimesh):
     try:
         from trimesh.ray.ray_pyembree import RayMeshIntersector
 
@@ -152,7 +152,7 @@ class Renderer:
         self.mesh = mesh.smooth_shaded if smooth else mesh
         self._vertex_normals = np.asarray(self.mesh.vertex_normals, dtype=np.float64) if smooth else None
         self._face_normals = np.asarray(self.mesh.face_normals, dtype=np.float64)
-        self._ray = _intersector(self.mesh)
+        self._ray = intersector(self.mesh)
 
     def cast(self, origins: np.ndarray, dirs: np.ndarray) -> Hits:
         s = len(origins)

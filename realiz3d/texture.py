@@ -109,9 +109,9 @@ def rasterize_uv(uvm: UVMesh, size: int) -> Texels:
     uv = uvm.uv
     flat = trimesh.Trimesh(np.c_[uv % 1.0 if (uv.min() < 0 or uv.max() > 1) else uv, np.zeros(len(uv))],
                            uvm.mesh.faces, process=False)
-    from .render import _intersector
+    from .render import intersector
 
-    ray = _intersector(flat)
+    ray = intersector(flat)
     c = (np.arange(size) + 0.5) / size
     u, v = np.meshgrid(c, 1 - c)  # row 0 is v = 1 (image convention)
     origins = np.stack([u.ravel(), v.ravel(), np.ones(size * size)], 1)

@@ -701,7 +701,7 @@ def train(cfg: RunConfig, resume: str | None = None, progress: bool = True, stop
                 sync = j == len(micro) - 1
                 ctx = contextlib.nullcontext() if sync else accel.no_sync(dmodel)
                 with ctx:
-                    loss = _loss(dmodel, model, mb, text, objective, accel.device, codec)
+                    loss = batch_loss(dmodel, model, mb, text, objective, accel.device, codec)
                     accel.backward(loss / t.grad_accum)
                 loss_sum += loss.detach() / t.grad_accum
             grad_norm = accel.clip_grad_norm_(params, t.max_grad_norm) if t.max_grad_norm > 0 else _grad_norm(params)
@@ -765,7 +765,7 @@ def train(cfg: RunConfig, resume: str | None = None, progress: bool = True, stop
     return summary
 
 
-def _loss(dmodel, model, mb: Batch, text, objective, device, codec=None) -> torch.Tensor:
+def batch_loss(dmodel, model, mb: Batch, text, objective, device, codec=None) -> torch.Tensor:
     x0 = mb.x0.to(device)
     if not mb.encoded:  # pixels of a latent backbone: through the VAE now (no cache)
         mean, std = codec.encode(x0)

@@ -217,7 +217,7 @@ def train_evaluators(out: str | Path, cfg: EvaluatorConfig, workers: int = 2, pr
         net.train()
         for step in it:
             idx = train[torch.randint(0, len(train), (cfg.batch_size,), generator=g)]
-            loss = _loss(name, net, data, idx, g)
+            loss = batch_loss(name, net, data, idx, g)
             opt.zero_grad()
             loss.backward()
             opt.step()
@@ -237,7 +237,7 @@ def _augment(x, g):
     return x * gain
 
 
-def _loss(name, net, data, idx, g):
+def batch_loss(name, net, data, idx, g):
     if name == "critic":
         x, y = _critic_batch(data, idx, g)
         return F.binary_cross_entropy_with_logits(net(x), y)

@@ -67,6 +67,10 @@ def cross_view_color(views: np.ndarray, positions: np.ndarray, masks: np.ndarray
 
 # the control-adherence score of each task (the dial's and the schedule tuning's control axis)
 CONTROL_METRIC = {"multiview": "view_accuracy", "texturing": "mask_iou"}
+# the order of the result tables' columns (reproduce, demo, report)
+METRIC_ORDER = ["realism", "fd_real", "realism_null_control", "leakage", "view_accuracy", "view_accuracy_roll1",
+                "view_accuracy_roll2", "camera_use", "mask_iou", "normal_agreement",
+                "cross_view_color", "material_accuracy", "kind_accuracy"]
 
 
 @dataclass

@@ -10,8 +10,7 @@ from pathlib import Path
 
 import torch
 
-from ..experiments import METRIC_ORDER
-from .metrics import CONTROL_METRIC
+from .metrics import CONTROL_METRIC, METRIC_ORDER
 
 
 def _png_b64(img) -> str:
