@@ -368,7 +368,7 @@ def reproduce(
     out: Path = typer.Option(..., "--out", help="output folder (results.json, results.md, report.html)"),
     world: Path = typer.Option(Path("worlds/default"), help="built-in world folder (built if missing)"),
     quick: bool = typer.Option(False, "--quick", help="the 20-minute version"),
-    seeds: int = typer.Option(1, help="seeds per method"),
+    seeds: Optional[int] = typer.Option(None, help="seeds per method (default 3; --quick: 1)"),
     steps: Optional[int] = typer.Option(None, help="fine-tuning steps per method (override)"),
     stage1_steps: Optional[int] = typer.Option(None, help="stage-1 steps (override)"),
     batch_size: Optional[int] = typer.Option(None, help="samples per fine-tuning step (override)"),
@@ -380,7 +380,7 @@ def reproduce(
     from .experiments import ABLATIONS, BASELINES, TASKS, Plan, reproduce as run
 
     _ensure_world(world)
-    kw: dict = {"seeds": seeds}
+    kw: dict = {"seeds": seeds} if seeds else {}
     if steps:
         kw["steps"] = steps
     if stage1_steps:
@@ -401,7 +401,7 @@ def reproduce(
             raise InputError(f"--tasks: expected some of {TASKS}")
         kw["tasks"] = ts
     plan = Plan.preset("quick" if quick else "default", str(world.resolve()), str(out.resolve()), **kw)
-    summary = run(plan)
+    summary = run(plan, command=" ".join(["realiz3d"] + sys.argv[1:]))
     typer.echo((out / "results.md").read_text())
     typer.echo(f"report: {out / 'report.html'} ({summary['seconds']} s)")
 

@@ -49,7 +49,7 @@ class Plan:
     @classmethod
     def preset(cls, name: str, world: str, out: str, **kw) -> "Plan":
         presets = {
-            "default": {},
+            "default": dict(seeds=3),  # every claim a paired comparison over 3 seeds (claims.json)
             # sized from measured rates on the 2-core CPU (stage 2: ~20 four-view grids/s; one
             # evaluation pass of 40 assets: ~30 s); timed runs in docs/results.md
             "quick": dict(methods=("naive", "mixed", "realiz3d"), stage1_steps=150, steps=100, eval_assets=20,
@@ -201,7 +201,7 @@ def _summ(values: list[float]) -> dict:
 
 
 
-def reproduce(plan: Plan, progress: bool = True) -> dict:
+def reproduce(plan: Plan, progress: bool = True, command: str = "realiz3d reproduce") -> dict:
     from .evaluation.evaluators import Evaluators
     from .sampling import DomainSchedule
 
@@ -279,6 +279,9 @@ def reproduce(plan: Plan, progress: bool = True) -> dict:
     from .evaluation.report import write_report
 
     write_report(out / "report.html", summary, views_for_report, Path(plan.out) / "runs")
+    from .evaluation.claims import write_claims
+
+    summary["claims"] = write_claims(results, out / "claims.json", command, list(range(plan.seeds)))
     return summary
 
 

@@ -9,6 +9,8 @@
 | mixed    | backbone            | synthetic grids with control + real      | none                        |
 | switcher | backbone + switcher | synthetic grids with control + real      | Wonder3D-style, joint       |
 
+STAGE_TABLE below is this table in code: the trainer, the batch builder and the exporter read it.
+
 Ablations of the paper are switches of stage2: train.real_fraction=0 (no real data),
 train.freeze_k=[0,0] (no layer-aware training), train.reassign_p=0 (no reassignment),
 model.init=base + train.train_shifters=true (no stage 1: the shifters start at the identity
@@ -43,7 +45,28 @@ from .models.builtin import BASE_MODEL_DIR, build_builtin_backbone
 from .objectives import make_objective, per_sample_mse
 from .errors import Realiz3DError
 
-STAGES = ("pretrain", "stage1", "stage2", "naive", "mixed", "switcher")
+@dataclass(frozen=True)
+class Stage:
+    """What a stage is, in one row (the table of this module's docstring)."""
+
+    trains: tuple[str, ...]  # parameter groups: backbone, control, domain
+    real: bool  # uses real images (single-image mode)
+    synthetic: bool  # uses synthetic renders
+    domain: str  # domain mechanism: none | shifter | switcher
+    control: bool  # synthetic samples carry control (else null control, single views)
+    layer_aware: bool = False  # real samples: layer-aware training and domain reassignment
+    real_set: str = "real"  # the world's folder of real images it reads
+
+
+STAGE_TABLE = {
+    "pretrain": Stage(("backbone",), real=True, synthetic=False, domain="none", control=False, real_set="pretrain"),
+    "stage1": Stage(("domain",), real=True, synthetic=True, domain="shifter", control=False),
+    "stage2": Stage(("backbone", "control"), real=True, synthetic=True, domain="shifter", control=True, layer_aware=True),
+    "naive": Stage(("backbone", "control"), real=False, synthetic=True, domain="none", control=True),
+    "mixed": Stage(("backbone", "control"), real=True, synthetic=True, domain="none", control=True),
+    "switcher": Stage(("backbone", "control", "domain"), real=True, synthetic=True, domain="switcher", control=True),
+}
+STAGES = tuple(STAGE_TABLE)
 
 
 @dataclass
@@ -196,25 +219,18 @@ class TrainingError(Realiz3DError, RuntimeError):
 
 # -- stage semantics -------------------------------------------------------------------
 def stage_domain(cfg: RunConfig) -> str:
-    st = cfg.train.stage
-    if st in ("pretrain", "naive", "mixed"):
-        return "none"
-    if st == "switcher":
-        return "switcher"
-    return "shifter"
+    return STAGE_TABLE[cfg.train.stage].domain
 
 
 def stage_control(cfg: RunConfig) -> str:
-    return "none" if cfg.train.stage in ("pretrain", "stage1") else cfg.model.control
+    return cfg.model.control if STAGE_TABLE[cfg.train.stage].control else "none"
 
 
 def stage_sources(cfg: RunConfig) -> tuple[bool, bool]:
     """(uses real, uses synthetic)"""
-    st = cfg.train.stage
-    if st == "pretrain":
-        return True, False
-    if st == "naive":
-        return False, True
+    st = STAGE_TABLE[cfg.train.stage]
+    if not (st.real and st.synthetic):
+        return st.real, st.synthetic
     return cfg.train.real_fraction > 0, cfg.train.real_fraction < 1
 
 
@@ -319,14 +335,13 @@ class ControlLR:
 
 
 def set_trainable(model: Realiz3DTransformer, stage: str, train_shifters: bool = False) -> list[torch.nn.Parameter]:
+    """Make what `stage` trains (STAGE_TABLE; train_shifters adds the domain mechanism to
+    stage 2) trainable and everything else frozen; returns the trainable parameters."""
     for p in model.parameters():
         p.requires_grad_(False)
-    if stage == "stage1":
-        params = model.domain_parameters()
-    elif stage == "switcher" or (stage == "stage2" and train_shifters):
-        params = model.backbone_parameters() + model.control_parameters() + model.domain_parameters()
-    else:
-        params = model.backbone_parameters() + model.control_parameters()
+    groups = STAGE_TABLE[stage].trains + (("domain",) if train_shifters and "domain" not in STAGE_TABLE[stage].trains else ())
+    get = {"backbone": model.backbone_parameters, "control": model.control_parameters, "domain": model.domain_parameters}
+    params = [p for g in ("backbone", "control", "domain") if g in groups for p in get[g]()]
     for p in params:
         p.requires_grad_(True)
     return params
@@ -403,7 +418,7 @@ class Data:
 
     @property
     def views(self) -> int:
-        if self.cfg.train.stage in ("pretrain", "stage1"):
+        if not STAGE_TABLE[self.cfg.train.stage].control:
             return 1
         full = self.synthetic.num_views if self.synthetic is not None else 1
         want = self.cfg.data.views
@@ -463,7 +478,7 @@ class Data:
         per_view_u = None
         if t.view_noise > 0 and n > 1:
             per_view_u = (torch.rand(bsz, generator=g) < t.view_noise, torch.rand(bsz, n, generator=g))
-        stage2 = t.stage == "stage2"
+        stage2 = STAGE_TABLE[t.stage].layer_aware
         for i in range(bsz):
             if is_real[i] and self.real_streamed:
                 items = self.real.take(n)
@@ -532,9 +547,8 @@ class Data:
 def world_real_folder(world: Path, stage: str) -> Path:
     """A built-in world's real images: for pretraining, its pretrain/ set (real images plus a
     share of renders captioned "a 3d render of ..."), where the world has one."""
-    if stage == "pretrain" and (world / "pretrain" / "metadata.jsonl").is_file():
-        return world / "pretrain"
-    return world / "real"
+    own = world / STAGE_TABLE[stage].real_set
+    return own if (own / "metadata.jsonl").is_file() else world / "real"
 
 
 def _stream_seek(data: "Data", step: int) -> None:

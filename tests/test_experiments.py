@@ -49,8 +49,12 @@ def test_reproduce_tiny_plan_end_to_end(tmp_path, tiny_world, tiny_evaluators):
     plan = Plan.preset("tiny", str(tiny_world), str(tmp_path / "repro"), evaluators=str(tiny_evaluators))
     summary = reproduce(plan, progress=False)
     out = Path(plan.out)
-    for f in ("results.json", "results.md", "report.html", "results.jsonl"):
+    for f in ("results.json", "results.md", "report.html", "results.jsonl", "claims.json"):
         assert (out / f).is_file()
+    claims = json.loads((out / "claims.json").read_text())
+    ids = {(c["id"], c["task"]) for c in claims["claims"]}
+    assert ("shifting_control", "texturing") in ids and ("realiz3d_follows_control", "multiview") in ids
+    assert all(c["verdict"] == "inconclusive" and c["ci95"] is None for c in claims["claims"])  # one seed: no interval
     table = summary["table"]
     assert set(table) == {"multiview", "texturing"}
     assert {"naive", "realiz3d", "realiz3d (real mode)", "realiz3d (synthetic mode)"} <= set(table["texturing"])
@@ -274,3 +278,32 @@ def test_evaluate_scores_view_accuracy_with_rolled_cameras(tmp_path, tiny_world)
     res = evaluate_checkpoint(ck, "multiview", tiny_world / "heldout", "real", n_assets=2, steps=2, camera=True)
     for k in ("view_accuracy", "view_accuracy_roll1", "view_accuracy_roll2", "camera_use"):
         assert k in res
+
+
+def test_claims_are_paired_intervals_with_verdicts(tmp_path):
+    """Paired differences over seeds, a 95% t interval, and the verdict from where the interval lies."""
+    import json
+
+    from realiz3d.evaluation.claims import t_interval, verdict, write_claims
+
+    m, ci = t_interval([0.1, 0.2, 0.3])
+    assert m == pytest.approx(0.2) and ci[0] == pytest.approx(0.2 - 4.303 * 0.1 / 3 ** 0.5, rel=1e-4)
+    assert verdict((0.01, 0.2), +1) == "holds" and verdict((-0.3, -0.1), +1) == "does not hold"
+    assert verdict((-0.1, 0.2), +1) == "inconclusive" and verdict((-0.3, -0.1), -1) == "holds"
+    assert verdict((-0.05, 0.02), "small") == "holds" and verdict((-0.3, -0.2), "small") == "does not hold"
+    assert verdict(None, +1) == "inconclusive"
+    rows = []
+    for seed, (base, naive, mixed, r3d) in enumerate([(0.9, 0.1, 0.3, 0.8), (0.85, 0.15, 0.35, 0.75), (0.95, 0.05, 0.5, 0.9)]):
+        for method, realism, ctrl in (("base", base, 0.25), ("naive", naive, 0.9), ("mixed", mixed, 0.88),
+                                      ("realiz3d", r3d, 0.86)):
+            rows.append({"seed": seed, "task": "multiview", "method": method, "realism": realism, "view_accuracy": ctrl})
+    doc = write_claims(rows, tmp_path / "claims.json", "realiz3d reproduce --out x", [0, 1, 2])
+    assert json.loads((tmp_path / "claims.json").read_text()) == doc
+    by = {c["id"]: c for c in doc["claims"]}
+    assert by["leakage"]["verdict"] == "holds" and by["leakage"]["effect"] == pytest.approx(-0.8)
+    assert by["leakage"]["per_seed"] == pytest.approx([-0.8, -0.7, -0.9])
+    assert by["realiz3d_keeps_realism"]["verdict"] == "holds"
+    assert by["realiz3d_follows_control"]["verdict"] == "holds"  # -0.04 on average, well within the small cost
+    assert "stage1_matters" not in by  # no ablation rows: not claimed
+    assert doc["headline"]["multiview"]["realism_ratio_to_base"] == pytest.approx((0.8 / 0.9 + 0.75 / 0.85 + 0.9 / 0.95) / 3)
+    assert doc["headline"]["multiview"]["control_ratio_to_naive"] == pytest.approx(0.86 / 0.9)

@@ -1,0 +1,120 @@
+"""The paper's claims as paired comparisons over seeds, each with a 95% interval and a verdict.
+
+Every claim compares two rows of the same reproduce run (same seeds, same held-out assets,
+same evaluation noise): for each seed the difference of one metric between two methods, then
+the mean difference and a 95% t interval over the seeds (Student's t with n - 1 degrees of
+freedom; with 3 seeds, mean +- 4.30 x sd / sqrt(3)). A claim with an expected sign
+"holds" when the whole interval lies on that side of zero, "does not hold" when it lies on the
+other side, and is "inconclusive" when it straddles zero. A "small cost" claim holds when the
+interval's lower end is above -SMALL_COST.
+
+    write_claims(results, out_file, command, seeds)  ->  {"date", "command", "seeds", "headline", "claims"}
+"""
+from __future__ import annotations
+
+import datetime
+import json
+import math
+import statistics
+from pathlib import Path
+
+from .metrics import CONTROL_METRIC
+
+SMALL_COST = 0.1  # a realism cost "small" when the interval stays above -0.1
+REALIZ3D = "realiz3d"  # the headline method (its tuned, shifted schedule)
+
+# id, claim, method a, method b, metric ("control" = the task's control metric), expected sign of a - b
+# (+1, -1, or "small": a - b may be negative but not by more than SMALL_COST)
+CLAIMS = [
+    ("leakage", "naive fine-tuning with control loses realism", "naive", "base", "realism", -1),
+    ("mixed_mitigates", "mixed-domain training keeps more realism than naive", "mixed", "naive", "realism", +1),
+    ("mixed_does_not_resolve", "mixed-domain training still loses realism against the base model", "mixed", "base",
+     "realism", -1),
+    ("realiz3d_keeps_realism", "Realiz3D keeps more realism than mixed-domain training", REALIZ3D, "mixed", "realism", +1),
+    ("realiz3d_follows_control", "Realiz3D follows the control nearly as well as naive (small cost)", REALIZ3D, "naive",
+     "control", "small"),
+    ("stage1_matters", "stage 1 matters: realism against training the shifters jointly", REALIZ3D, "ablation_no_stage1",
+     "realism", +1),
+    ("real_data_matters", "real data in stage 2 matters for realism", REALIZ3D, "ablation_no_real", "realism", +1),
+    ("layer_aware_realism", "layer-aware training helps realism", REALIZ3D, "ablation_no_layer_aware", "realism", +1),
+    ("layer_aware_control", "layer-aware training helps control", REALIZ3D, "ablation_no_layer_aware", "control", +1),
+    ("reassign_control", "domain reassignment helps control", REALIZ3D, "ablation_no_reassign", "control", +1),
+    ("shifting_control", "inference-time domain shifting strengthens control", REALIZ3D, "realiz3d (real mode)",
+     "control", +1),
+    ("shifting_realism", "inference-time domain shifting costs little realism", REALIZ3D, "realiz3d (real mode)",
+     "realism", "small"),
+    ("beats_switcher_realism", "Realiz3D keeps more realism than the Wonder3D-style switcher", REALIZ3D, "switcher",
+     "realism", +1),
+    ("beats_switcher_control", "Realiz3D follows control at least as well as the switcher (small cost)", REALIZ3D,
+     "switcher", "control", "small"),
+]
+
+# two-sided 95% Student t quantiles by degrees of freedom
+T95 = {1: 12.706, 2: 4.303, 3: 3.182, 4: 2.776, 5: 2.571, 6: 2.447, 7: 2.365, 8: 2.306, 9: 2.262, 10: 2.228}
+
+
+def t_interval(values: list[float]) -> tuple[float, tuple[float, float] | None]:
+    """Mean and 95% t interval over seeds (None with fewer than 2 values)."""
+    m = statistics.fmean(values)
+    if len(values) < 2:
+        return m, None
+    half = T95.get(len(values) - 1, 1.96) * statistics.stdev(values) / math.sqrt(len(values))
+    return m, (m - half, m + half)
+
+
+def verdict(ci: tuple[float, float] | None, expect) -> str:
+    if ci is None:
+        return "inconclusive"
+    lo, hi = ci
+    if expect == "small":
+        return "holds" if lo > -SMALL_COST else ("does not hold" if hi < -SMALL_COST else "inconclusive")
+    if (expect > 0 and lo > 0) or (expect < 0 and hi < 0):
+        return "holds"
+    if (expect > 0 and hi < 0) or (expect < 0 and lo > 0):
+        return "does not hold"
+    return "inconclusive"
+
+
+def _by_seed(results: list[dict], task: str, method: str, metric: str) -> dict[int, float]:
+    return {r["seed"]: float(r[metric]) for r in results
+            if r["task"] == task and r["method"] == method and r.get(metric) is not None}
+
+
+def claims(results: list[dict]) -> tuple[dict, list[dict]]:
+    """(headline ratios per task, one entry per claim and task that the results can test)."""
+    entries, headline = [], {}
+    for task in sorted({r["task"] for r in results}):
+        control = CONTROL_METRIC[task]
+        head = {}
+        for name, a, b, metric in (("realism_ratio_to_base", REALIZ3D, "base", "realism"),
+                                   ("control_ratio_to_naive", REALIZ3D, "naive", control)):
+            xa, xb = _by_seed(results, task, a, metric), _by_seed(results, task, b, metric)
+            seeds = sorted(set(xa) & set(xb))
+            if seeds and all(xb[s] > 0 for s in seeds):
+                head[name] = statistics.fmean(xa[s] / xb[s] for s in seeds)
+        headline[task] = head
+        for cid, text, a, b, metric, expect in CLAIMS:
+            m = control if metric == "control" else metric
+            xa, xb = _by_seed(results, task, a, m), _by_seed(results, task, b, m)
+            seeds = sorted(set(xa) & set(xb))
+            if not seeds:
+                continue
+            diffs = [xa[s] - xb[s] for s in seeds]
+            effect, ci = t_interval(diffs)
+            entries.append({"id": cid, "claim": text, "task": task, "metric": m, "comparison": f"{a} - {b}",
+                            "expected": "> 0" if expect == 1 else "< 0" if expect == -1 else f"> -{SMALL_COST}",
+                            "effect": effect, "ci95": list(ci) if ci else None, "seeds": seeds,
+                            "per_seed": diffs, "verdict": verdict(ci, expect)})
+    return headline, entries
+
+
+def write_claims(results: list[dict], path: str | Path, command: str, seeds: list[int]) -> dict:
+    headline, entries = claims(results)
+    doc = {"date": datetime.date.today().isoformat(), "command": command, "seeds": seeds,
+           "interval": "95% Student t interval over seeds of the paired (same seed, same assets) difference",
+           "headline": headline, "claims": entries}
+    path = Path(path)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(doc, indent=2))
+    tmp.replace(path)
+    return doc
