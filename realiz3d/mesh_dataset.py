@@ -6,7 +6,6 @@ light grey when it has none) with the synthetic domain's simple shading (one lig
 the world, as the built-in world's). The camera set-up goes to DIR/camera_setup.json, so
 models trained on the set generate with the same cameras. Captions come
 from an optional captions file (JSON {"name": "caption"} or JSONL {"file", "caption"}),
-from .errors import InputError, InputFileError
 else from the file name ("a red chair" from red_chair.glb). Files that cannot be read are
 skipped and listed in DIR/skipped.jsonl.
 """
@@ -21,6 +20,7 @@ import numpy as np
 import trimesh
 
 from .camera import CameraSetup
+from .errors import InputError, InputFileError
 from .data import CAMERA_SETUP_FILE, write_jsonl, write_synthetic_item
 from .progress import track
 from .render import MeshError, Renderer, downsample, load_mesh, normalize_mesh

@@ -70,7 +70,7 @@ def test_half_written_checkpoints_are_never_taken_as_latest(tmp_path, tiny_world
 
 
 def test_nonfinite_steps_are_skipped_and_counted(tmp_path, tiny_world, monkeypatch):
-    real_loss = T._loss
+    real_loss = T.batch_loss
     calls = {"n": 0}
 
     def flaky(*a, **k):
@@ -78,7 +78,7 @@ def test_nonfinite_steps_are_skipped_and_counted(tmp_path, tiny_world, monkeypat
         loss = real_loss(*a, **k)
         return loss * float("nan") if calls["n"] in (2, 3) else loss
 
-    monkeypatch.setattr(T, "_loss", flaky)
+    monkeypatch.setattr(T, "batch_loss", flaky)
     out = tmp_path / "nan"
     summary = train(load_config(None, _overrides(out, tiny_world, steps=6, every=2)), progress=False)
     assert summary["nonfinite_skipped"] == 2 and summary["step"] == 6
@@ -89,8 +89,8 @@ def test_nonfinite_steps_are_skipped_and_counted(tmp_path, tiny_world, monkeypat
 
 
 def test_too_many_nonfinite_steps_stop_the_run(tmp_path, tiny_world, monkeypatch):
-    real_loss = T._loss
-    monkeypatch.setattr(T, "_loss", lambda *a, **k: real_loss(*a, **k) * float("inf"))
+    real_loss = T.batch_loss
+    monkeypatch.setattr(T, "batch_loss", lambda *a, **k: real_loss(*a, **k) * float("inf"))
     cfg = load_config(None, _overrides(tmp_path / "inf", tiny_world, steps=10, every=2) + ["train.max_nonfinite=3"])
     with pytest.raises(T.TrainingError, match="3 non-finite steps in a row"):
         train(cfg, progress=False)
