@@ -124,7 +124,7 @@ def generate(
     prompt: Optional[str] = typer.Argument(None, help="caption; or use --prompts FILE"),
     out: Path = typer.Option(..., "--out", help="output folder"),
     views: int = typer.Option(4, help="number of views"),
-    checkpoint: Optional[Path] = typer.Option(None, help="realiz3d checkpoint folder (default: built-in base model)"),
+    checkpoint: Optional[Path] = typer.Option(None, help="realiz3d checkpoint folder (default: the shipped text-to-multiview model)"),
     schedule: str = typer.Option("shifted", help="domain schedule: real | synthetic | shifted"),
     shift_blocks: Optional[int] = typer.Option(None, help="L: blocks [0, L) synthetic in the shifted schedule"),
     shift_fraction: Optional[float] = typer.Option(None, help="s: fraction of steps shifted"),
@@ -157,7 +157,10 @@ def generate(
     dtypes = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
     if dtype not in dtypes:
         raise InputError(f"--dtype {dtype}: expected one of {', '.join(dtypes)}")
-    pipe = Realiz3DPipeline.from_pretrained(checkpoint, pipeline=pipeline, torch_dtype=dtypes[dtype])
+    from .models.builtin import default_generate_model
+
+    pipe = Realiz3DPipeline.from_pretrained(checkpoint or default_generate_model(), pipeline=pipeline,
+                                            torch_dtype=dtypes[dtype])
     out.mkdir(parents=True, exist_ok=True)
     written = []
     for i in range(0, len(plist), batch_size):
@@ -492,6 +495,8 @@ def _quiet_libraries():
     import warnings
 
     warnings.filterwarnings("ignore", category=FutureWarning)
+    # diffusers 0.36 warns at import on machines without CUDA (its Kandinsky module)
+    warnings.filterwarnings("ignore", message="CUDA is not available or torch_xla is imported")
     for name in ("diffusers", "transformers", "accelerate"):
         logging.getLogger(name).setLevel(logging.ERROR)
     try:

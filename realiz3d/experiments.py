@@ -389,6 +389,14 @@ def run_demo(world: Path, out: Path, plan: Plan | None = None, progress: bool = 
     for p, img in zip(DEMO_PROMPTS, gen.images):
         img.resize((img.width * 4, img.height * 4), Image.NEAREST).save(out / "multiview" / f"{p.replace(' ', '_')}.png")
     views[("text-to-multiview", "realiz3d")] = gen.views
+    from .models.builtin import MULTIVIEW_MODEL_DIR
+
+    if (MULTIVIEW_MODEL_DIR / "realiz3d_config.json").is_file():  # the shipped model: trained long enough to turn
+        shipped = Realiz3DPipeline.from_pretrained(MULTIVIEW_MODEL_DIR)(
+            DEMO_PROMPTS, num_views=4, seed=0, num_inference_steps=plan.eval_steps, schedule=DomainSchedule("shifted"))
+        for p, img in zip(DEMO_PROMPTS, shipped.images):
+            img.resize((img.width * 4, img.height * 4), Image.NEAREST).save(out / "multiview" / f"shipped_{p.replace(' ', '_')}.png")
+        views[("text-to-multiview", "shipped multiview model")] = shipped.views
     # texturing of held-out meshes
     tex_pipe = Realiz3DPipeline.from_pretrained(Path(plan.out) / "runs" / "seed0" / "texturing" / "realiz3d" / "final")
     assets = load_synthetic(held, limit=3)

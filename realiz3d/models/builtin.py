@@ -34,6 +34,13 @@ PRESETS = {
 WEIGHTS_DIR = Path(__file__).resolve().parent.parent / "weights"
 BASE_MODEL_DIR = WEIGHTS_DIR / "base"
 TEXTURING_MODEL_DIR = WEIGHTS_DIR / "texturing"
+MULTIVIEW_MODEL_DIR = WEIGHTS_DIR / "multiview"  # the shipped text-to-multiview model (camera control)
+
+
+def default_generate_model() -> Path:
+    """What `realiz3d generate` runs without --checkpoint: the shipped text-to-multiview model,
+    or the base model where it is not installed."""
+    return MULTIVIEW_MODEL_DIR if (MULTIVIEW_MODEL_DIR / "realiz3d_config.json").is_file() else BASE_MODEL_DIR
 
 
 def preset(name: str) -> BuiltinPreset:
