@@ -1,6 +1,7 @@
 """Sampler, domain schedules, classifier-free guidance, pipeline and `realiz3d generate`."""
 import copy
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -286,3 +287,17 @@ def test_shipped_base_model_in_bf16_matches_fp32():
     assert float((other.views - ref.views).abs().mean()) > 3 * float(diff.mean())  # far closer than another draw
     with pytest.raises(ValueError, match="torch_dtype"):
         Realiz3DPipeline.from_pretrained(torch_dtype=torch.int8)
+
+
+def test_generate_runs_the_shipped_multiview_model_by_default(tmp_path):
+    from realiz3d.models.builtin import MULTIVIEW_MODEL_DIR, default_generate_model
+    from realiz3d.pipeline import Realiz3DPipeline
+
+    assert default_generate_model() == MULTIVIEW_MODEL_DIR
+    pipe = Realiz3DPipeline.from_pretrained(MULTIVIEW_MODEL_DIR)
+    assert pipe.model.config.control == "camera" and pipe.model.camera_embedding is not None
+    assert pipe.objective.shift == 3.0 and pipe.camera_setup.distance == pytest.approx(2.6)
+    r = _cli("generate", "a wood chair", "--out", tmp_path / "g", "--steps", 2)
+    assert r.returncode == 0, r.stderr
+    settings = json.loads((tmp_path / "g" / "settings.json").read_text())
+    assert Path(settings["checkpoint"]).resolve() == MULTIVIEW_MODEL_DIR.resolve() and len(settings["azimuths"]) == 4
