@@ -415,7 +415,10 @@ def run_demo(world: Path, out: Path, plan: Plan | None = None, progress: bool = 
 
 
 def _demo_images(out: Path) -> list[tuple[str, Path]]:
-    imgs = [(f"text-to-multiview: {p.stem.replace('_', ' ')}", p) for p in sorted((out / "multiview").glob("*.png"))]
+    imgs = [(f"text-to-multiview, this demo's Realiz3D model: {p.stem.replace('_', ' ')}", p)
+            for p in sorted((out / "multiview").glob("*.png")) if not p.stem.startswith("shipped_")]
+    imgs += [(f"text-to-multiview, the shipped model: {p.stem.removeprefix('shipped_').replace('_', ' ')}", p)
+             for p in sorted((out / "multiview").glob("shipped_*.png"))]
     imgs += [(f"textured held-out mesh: {p.stem.replace('_previews', '')} (new viewpoints)", p)
              for p in sorted((out / "texturing").glob("*_previews.png"))]
     return imgs

@@ -83,7 +83,8 @@ def test_demo_tiny_plan_writes_the_report(tmp_path, tiny_world, tiny_evaluators)
     html = (out / "report.html").read_text()
     assert "text-to-multiview" in html and "textured held-out mesh" in html and "<svg" in html
     assert len(list((out / "texturing").glob("*.glb"))) == 3
-    assert len(list((out / "multiview").glob("*.png"))) == 4
+    assert len(list((out / "multiview").glob("*.png"))) == 8  # this demo's model and the shipped one
+    assert len(list((out / "multiview").glob("shipped_*.png"))) == 4 and "the shipped model" in html
     assert {r["method"] for r in summary["results"]} >= {"naive", "realiz3d"}
     assert all(0 < t["texel_coverage"] <= 1 for t in summary["texturing"])
 
