@@ -439,3 +439,27 @@ def bench_latent_train(batch: int = 8, repeats: int = 10) -> dict:
             times = interleaved({k: (lambda s=s: step(s)) for k, s in setups.items()}, repeats=repeats)
             out[fam] = summarize(times, ratio=("cached", "uncached"))
     return out
+
+
+@benchmark("view-selection")
+def bench_view_selection(min_faces: int = 800) -> dict:
+    """Coverage of a nut with a through-hole (area-weighted surface samples, the
+    back-projection's visibility rules): four orbit views, the six fixed views of `realiz3d
+    texture` (+ top, bottom), and after view selection up to 8 and 10 views."""
+    from .camera import CameraSetup, orbit_camera
+    from .render import normalize_mesh
+    from .texture import CANDIDATE_VIEWS, TOP_BOTTOM, select_views
+
+    mesh, _ = normalize_mesh(nut_mesh(min_faces))
+    s = CameraSetup()
+    orbit = s.cameras(32, num_views=4)
+    fixed = orbit + [orbit_camera(az, el, s.distance, 32, s.fov_deg) for az, el in TOP_BOTTOM]
+    cand = [orbit_camera(az, el, s.distance, 32, s.fov_deg) for az, el in CANDIDATE_VIEWS]
+    res = {"benchmark": "view-selection", "faces": len(mesh.faces),
+           "coverage_4_orbit": select_views(mesh, orbit, cand, 4)[1]["coverage"]}
+    for most in (8, 10):
+        t0 = time.perf_counter()
+        added, rep = select_views(mesh, fixed, cand, most)
+        res[f"max_views_{most}"] = {"coverage_6_fixed": rep["coverage_fixed_views"], "coverage": rep["coverage"],
+                                    "added": rep["added"], "seconds": round(time.perf_counter() - t0, 3)}
+    return res
