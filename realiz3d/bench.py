@@ -463,3 +463,22 @@ def bench_view_selection(min_faces: int = 800) -> dict:
         res[f"max_views_{most}"] = {"coverage_6_fixed": rep["coverage_fixed_views"], "coverage": rep["coverage"],
                                     "added": rep["added"], "seconds": round(time.perf_counter() - t0, 3)}
     return res
+
+
+@benchmark("bf16-match")
+def bench_bf16_match(steps: int = 8) -> dict:
+    """The shipped base model loaded in bf16 against fp32: absolute difference of the images
+    on [-1, 1] (same prompts, same seeds), beside the difference between two seeds in fp32."""
+    import torch
+
+    from .pipeline import Realiz3DPipeline
+
+    prompts = ["a brick mug", "a grass lamp", "a marble vase", "a wood chair"]
+    kw = dict(num_views=1, num_inference_steps=steps, output_type="pt")
+    ref = Realiz3DPipeline.from_pretrained()(prompts, seed=[0, 1, 2, 3], **kw).views
+    half = Realiz3DPipeline.from_pretrained(torch_dtype=torch.bfloat16)(prompts, seed=[0, 1, 2, 3], **kw).views
+    other = Realiz3DPipeline.from_pretrained()(prompts, seed=[4, 5, 6, 7], **kw).views
+    d = (half - ref).abs().flatten()
+    return {"benchmark": "bf16-match", "mean_abs_diff": round(float(d.mean()), 4),
+            "p99_abs_diff": round(float(d.quantile(0.99)), 4), "max_abs_diff": round(float(d.max()), 4),
+            "other_seed_mean_abs_diff": round(float((other - ref).abs().mean()), 4)}
