@@ -51,7 +51,8 @@ class _FeatureModule(torch.nn.Module):
         return feats
 
 
-def _clip_mean_metric():
+def _clip_mean(scorer: "ClipScorer"):
+    """Mean CLIP score of `scorer` as a torchmetrics Metric (torchmetrics is imported only here)."""
     from torchmetrics import Metric
 
     class ClipMean(Metric):
@@ -74,11 +75,7 @@ def _clip_mean_metric():
         def compute(self) -> torch.Tensor:
             return self.total / self.count.clamp(min=1)
 
-    return ClipMean
-
-
-def _ClipMean(scorer):
-    return _clip_mean_metric()(scorer)
+    return ClipMean(scorer)
 
 
 class StreamingScores:
@@ -96,7 +93,7 @@ class StreamingScores:
             self.kid = KernelInceptionDistance(feature=feat, subsets=kid_subsets, subset_size=max(2, kid_subset_size),
                                                reset_real_features=False)
         if clip is not None:
-            self.clip = _ClipMean(clip)
+            self.clip = _clip_mean(clip)
         self.generated = self.references = 0
 
     @staticmethod
