@@ -292,11 +292,11 @@ def surface_samples(mesh: trimesh.Trimesh, count: int = 20000, seed: int = 0) ->
     return np.asarray(pts), np.asarray(mesh.face_normals)[face]
 
 
-def seen_by(mesh: trimesh.Trimesh, cameras: list[Camera], points: np.ndarray, normals: np.ndarray,
+def seen_by(renderer: Renderer, cameras: list[Camera], points: np.ndarray, normals: np.ndarray,
             min_cos: float = 0.2, depth_resolution: int = 128) -> np.ndarray:
     """(N, P) which of the points each camera sees well (same rules as the back-projection)."""
     dcams = [Camera(c.c2w, depth_resolution, c.fov_deg, c.ortho_scale) for c in cameras]
-    depth = Renderer(mesh, smooth=False).render(dcams)[0].depth
+    depth = renderer.render(dcams)[0].depth
     return np.stack([visibility(points, normals, c, d, min_cos)[0] for c, d in zip(cameras, depth)])
 
 
@@ -307,11 +307,12 @@ def select_views(mesh: trimesh.Trimesh, cameras: list[Camera], candidates: list[
     long as it adds at least `min_gain`. Returns the added cameras and a report (coverage
     before and after, the views added as (azimuth, elevation))."""
     pts, nrm = surface_samples(mesh)
-    seen = seen_by(mesh, cameras, pts, nrm, min_cos).any(0)
+    renderer = Renderer(mesh, smooth=False)  # one ray-casting structure for all the depth maps
+    seen = seen_by(renderer, cameras, pts, nrm, min_cos).any(0)
     report = {"coverage_fixed_views": float(seen.mean()), "added": []}
     added = []
     if max_views > len(cameras) and candidates:
-        cand = seen_by(mesh, candidates, pts, nrm, min_cos)
+        cand = seen_by(renderer, candidates, pts, nrm, min_cos)
         free = list(range(len(candidates)))
         while len(cameras) + len(added) < max_views and free:
             gains = [(cand[i] & ~seen).mean() for i in free]
