@@ -258,10 +258,10 @@ def reproduce(plan: Plan, progress: bool = True, command: str = "realiz3d reprod
                 record(seed, task, "base", BASE_MODEL_DIR, DomainSchedule("real"), keep=seed == 0)
             for method in plan.methods:
                 ckpt = train_method(plan, task, method, seed, stage1, progress)
-                if method == "realiz3d":
-                    record(seed, task, "realiz3d (real mode)", ckpt, DomainSchedule("real"))
-                    record(seed, task, "realiz3d", ckpt, DomainSchedule("shifted"), keep=seed == 0)
-                    record(seed, task, "realiz3d (synthetic mode)", ckpt, DomainSchedule("synthetic"))
+                if method in ("realiz3d", "switcher"):  # both have a domain switch: score each mode
+                    record(seed, task, f"{method} (real mode)", ckpt, DomainSchedule("real"))
+                    record(seed, task, method, ckpt, DomainSchedule("shifted"), keep=seed == 0 and method == "realiz3d")
+                    record(seed, task, f"{method} (synthetic mode)", ckpt, DomainSchedule("synthetic"))
                 else:
                     record(seed, task, method, ckpt, DomainSchedule("shifted"), keep=seed == 0 and method == "naive")
     log.close()

@@ -65,8 +65,10 @@ def cross_view_color(views: np.ndarray, positions: np.ndarray, masks: np.ndarray
     return float(np.concatenate(diffs).mean()) if diffs else float("nan")
 
 
-# the control-adherence score of each task (the dial's and the schedule tuning's control axis)
-CONTROL_METRIC = {"multiview": "view_accuracy", "texturing": "mask_iou"}
+# the control-adherence score of each task (the dial's and the schedule tuning's control axis).
+# Texturing uses normal agreement: it separates no control from full control more widely than
+# the silhouette IoU (world v1, 240 steps: base 0.23 -> naive 0.38, against IoU 0.66 -> 0.79)
+CONTROL_METRIC = {"multiview": "view_accuracy", "texturing": "normal_agreement"}
 # the order of the result tables' columns (reproduce, demo, report)
 METRIC_ORDER = ["realism", "fd_real", "realism_null_control", "leakage", "view_accuracy", "view_accuracy_roll1",
                 "view_accuracy_roll2", "camera_use", "mask_iou", "normal_agreement",
