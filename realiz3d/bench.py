@@ -163,7 +163,6 @@ def bench_train(preset: str = "default", batch: int = 32, views: int = 4, repeat
     x1 = torch.randn(batch * views, 1, 3, res, res)  # single images (stage 1)
     t1 = torch.rand(batch * views) * 1000
     c1 = _text(batch * views)
-    all_params = list(model.parameters())
 
     def set_grad(params):
         for p in model.parameters():
@@ -407,7 +406,9 @@ def bench_latent_train(batch: int = 8, repeats: int = 10) -> dict:
     from .data import load_real, load_synthetic
     from .latent import LatentStack
     from .tiny_pipelines import build_tiny_pipeline
-    from .train import batch_loss, build_model, load_config, set_trainable, setup_latent
+    from .train import batch_loss
+    from .run_setup import build_model, set_trainable, setup_latent
+    from .config import load_config
     from .world.build import WorldConfig, build_world
 
     out = {"benchmark": "latent-train", "batch": batch, "views": 4}

@@ -108,7 +108,8 @@ def train(
 ):
     """Train a stage or baseline (pretrain, stage1, stage2, naive, mixed, switcher)."""
     from .config import to_dict
-    from .train import load_config, train as run_train
+    from .config import load_config
+    from .train import train as run_train
 
     cfg = load_config(config, overrides or [])
     if dry_run:
@@ -320,9 +321,9 @@ def evaluate(
 
     if task not in TASKS:
         raise InputError(f"--task {task!r}: expected one of {TASKS}")
-    latent = (checkpoint / "model_index.json").is_file()
-    if (checkpoint / "realiz3d_config.json").is_file():
-        latent = latent or "pipeline" in json.loads((checkpoint / "realiz3d_config.json").read_text()).get("extra", {})
+    from .checkpoint import is_latent_checkpoint
+
+    latent = is_latent_checkpoint(checkpoint)
     if prompts is not None or latent:
         from .evaluation.backbone_metrics import check_metric_args, score_prompts
         from .pipeline import Realiz3DPipeline

@@ -84,7 +84,7 @@ class LiveBytes(TorchDispatchMode):
 
 
 def _trainable(model, stage: str) -> list[torch.nn.Parameter]:
-    from .train import set_trainable
+    from .run_setup import set_trainable
 
     return set_trainable(model, stage)
 

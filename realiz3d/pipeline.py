@@ -25,6 +25,7 @@ from typing import Callable
 import torch
 
 from .camera import CameraSetup, plucker
+from .checkpoint import trained_with
 from .grid import tile
 from .models import Realiz3DTransformer
 from .models.builtin import BASE_MODEL_DIR
@@ -120,7 +121,8 @@ class Realiz3DPipeline:
         model = Realiz3DTransformer.from_pretrained(path)
         device = default_device(device)
         model = model.to(device=device, dtype=torch_dtype)
-        pipe_dir = pipeline or model.config.extra.get("pipeline")
+        facts = trained_with(model.config)
+        pipe_dir = pipeline or facts.pipeline
         if pipe_dir:
             from .latent import LatentStack, PipelineTextEncoder
 
@@ -128,11 +130,10 @@ class Realiz3DPipeline:
                 raise InputFileError(f"{path} was trained from the pipeline folder {pipe_dir}, which is not here; "
                                         "pass its new location (--pipeline)")
             stack = LatentStack.from_folder(pipe_dir, device, dtype=torch_dtype,
-                                            max_length=model.config.extra.get("text_max_length"))
+                                            max_length=facts.text_max_length)
             return cls(model, PipelineTextEncoder(stack, memo=True), stack.objective(), str(path), codec=stack)
-        extra = model.config.extra
-        name = extra.get("objective", "flow")
-        objective = make_objective(name, shift=float(extra.get("flow_shift", 1.0))) if name == "flow" else name
+        name = facts.objective
+        objective = make_objective(name, shift=float(facts.flow_shift)) if name == "flow" else name
         return cls(model, objective=objective, checkpoint=str(path))
 
     @classmethod
@@ -157,20 +158,19 @@ class Realiz3DPipeline:
     def trained_views(self) -> int:
         """Views per sample the model was fine-tuned on (1: a text-to-image model, whose
         views are generated as independent images in single-image mode)."""
-        extra = self.model.config.extra
-        return int(extra.get("views", 4 if self.model.config.control != "none" else 1))
+        return int(trained_with(self.model.config).views)
 
     @property
     def resolution(self) -> int:
         """Pixels per view."""
         factor = self.codec.factor if self.codec is not None else 1
-        return int(self.model.config.extra.get("resolution") or self.model.backbone.config.sample_size * factor)
+        return int(trained_with(self.model.config).resolution or self.model.backbone.config.sample_size * factor)
 
     @property
     def camera_setup(self) -> CameraSetup:
         """The camera set-up of the data the model was trained on (saved in its checkpoint);
         the built-in world's default for checkpoints that predate saved set-ups."""
-        return CameraSetup.from_dict(self.model.config.extra.get("camera_setup"))
+        return CameraSetup.from_dict(trained_with(self.model.config).camera_setup)
 
     def cameras(self, num_views: int, elevation: float | None = None, azimuths: list[float] | None = None,
                 start_azimuth: float = 0.0) -> list:

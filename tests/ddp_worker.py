@@ -4,7 +4,9 @@ from pathlib import Path
 
 from safetensors.torch import save_file
 
-from realiz3d.train import load_config, train
+from realiz3d.config import load_config
+
+from realiz3d.train import train
 
 
 def save_rank(model, accel):

@@ -24,7 +24,7 @@ def pipes(tmp_path_factory):
 
 
 def _cfg(out, pipe, world, stage="stage2", steps=3, extra=()):
-    from realiz3d.train import load_config
+    from realiz3d.config import load_config
 
     return load_config(None, [f"out={out}", *([f"model.path={pipe}"] if pipe else []), f"data.world={world}", f"train.stage={stage}",
                               f"train.steps={steps}", "train.batch_size=4", "train.checkpoint_every=0", "train.log_every=1",
@@ -62,7 +62,8 @@ def test_pipeline_folders_load_offline_with_their_objective(pipes):
 def test_model_from_pipeline_starts_as_its_transformer(pipes):
     """Shifters and the widened control input start as the identity on a pipeline's transformer."""
     from realiz3d.models.model import load_backbone
-    from realiz3d.train import build_model, load_config
+    from realiz3d.run_setup import build_model
+    from realiz3d.config import load_config
     from tiny_backbones import direct
 
     cfg = load_config(None, [f"model.path={pipes['sd3']}", "train.stage=stage2", "model.control=texturing"])
@@ -156,7 +157,7 @@ def test_cache_matches_the_uncached_path(tmp_path, tiny_world, pipes):
     cached run never calls the text encoder or the VAE."""
     from realiz3d.cache import TextCache
     from realiz3d.latent import LatentStack
-    from realiz3d.train import setup_latent, build_model
+    from realiz3d.run_setup import build_model, setup_latent
 
     r = cli(*["cache", "--pipeline", str(pipes["pixart"]), "--world", str(tiny_world), "--out", str(tmp_path / "c")])
     assert r.returncode == 0, r.stderr
@@ -194,7 +195,7 @@ def test_cache_errors(tmp_path, tiny_world, pipes):
     from realiz3d.config import ConfigError
     from realiz3d.data import load_real, load_synthetic
     from realiz3d.latent import LatentStack
-    from realiz3d.train import build_model, setup_latent
+    from realiz3d.run_setup import build_model, setup_latent
 
     sets = {"synthetic": load_synthetic(tiny_world / "synthetic"), "real": load_real(tiny_world / "real", 16)}
     write_cache(tmp_path / "c", LatentStack.from_folder(pipes["sd3"], "cpu"), sets, progress=False)
@@ -271,7 +272,9 @@ PIPELINE_CONFIGS = sorted(p for d in ("pixart_sigma", "sd3") for p in (HERE.pare
 @pytest.mark.parametrize("path", PIPELINE_CONFIGS, ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_shipped_pipeline_configs_run_on_tiny_pipelines(tmp_path, tiny_world, pipes, path):
     from realiz3d.config import ConfigError
-    from realiz3d.train import build_model, load_config, train
+    from realiz3d.run_setup import build_model
+    from realiz3d.config import load_config
+    from realiz3d.train import train
 
     family = "pixart" if path.parent.name == "pixart_sigma" else "sd3"
     with pytest.raises(ConfigError, match="model.path"):

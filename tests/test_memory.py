@@ -18,7 +18,7 @@ def _measured_step(model, stage, batch, views, size, text_len, checkpointing):
     """Weights + optimizer state + the live-tensor peak of one full training step (forward,
     backward, AdamW step), measured."""
     from realiz3d.memory import _inputs
-    from realiz3d.train import set_trainable
+    from realiz3d.run_setup import set_trainable
 
     params = set_trainable(model, stage)
     opt = torch.optim.AdamW(params, lr=1e-4)
@@ -49,7 +49,8 @@ def _measured_step(model, stage, batch, views, size, text_len, checkpointing):
     ("sd3", "stage2", 4, 4, 32, False),
 ])
 def test_estimate_matches_measured_peak(pipes, family, stage, batch, views, size, ckpt):
-    from realiz3d.train import build_model, load_config
+    from realiz3d.run_setup import build_model
+    from realiz3d.config import load_config
 
     cfg = load_config(None, [f"model.path={pipes[family]}", f"train.stage={stage}", "model.control=texturing"])
     model = build_model(cfg)
@@ -62,7 +63,8 @@ def test_estimate_matches_measured_peak(pipes, family, stage, batch, views, size
 def test_stage_memory_ordering(pipes):
     """What the stages must show: stage 1 has no backbone optimizer state; gradient
     checkpointing lowers the live peak; bf16 compute halves the activation part."""
-    from realiz3d.train import build_model, load_config
+    from realiz3d.run_setup import build_model
+    from realiz3d.config import load_config
 
     model = build_model(load_config(None, [f"model.path={pipes['pixart']}", "train.stage=stage2"]))
     s1 = estimate(model, "stage1", 4, 1, 32)

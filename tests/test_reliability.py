@@ -17,7 +17,9 @@ from safetensors.torch import load_file
 import realiz3d.train as T
 from realiz3d.config import ConfigError, apply_overrides, from_dict
 from realiz3d.render import MeshError, check_mesh
-from realiz3d.train import RunConfig, latest_checkpoint, load_config, train
+from realiz3d.config import load_config, RunConfig
+from realiz3d.checkpoint import latest_checkpoint
+from realiz3d.train import train
 
 HERE = Path(__file__).resolve().parent
 

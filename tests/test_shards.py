@@ -65,7 +65,9 @@ def test_skip_continues_the_stream(shards, workers, skip):
 def test_training_from_shards_resumes_exactly(tmp_path, shards):
     from safetensors.torch import load_file
 
-    from realiz3d.train import load_config, train
+    from realiz3d.config import load_config
+
+    from realiz3d.train import train
 
     def cfg(out):
         return load_config(None, [f"out={out}", "model.init=scratch", "model.preset=tiny", f"data.synthetic={shards / 'syn'}",

@@ -7,7 +7,9 @@ from safetensors.torch import load_file
 
 from realiz3d.config import ConfigError
 from realiz3d.models import REAL, SYNTHETIC
-from realiz3d.train import Data, load_config, stage_sources, train
+from realiz3d.batches import Data
+from realiz3d.config import load_config, stage_sources
+from realiz3d.train import train
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -25,7 +27,7 @@ def _state(model):
 
 def _run_and_diff(cfg):
     """Train, then compare the exported model with the initial one: names of changed tensors."""
-    from realiz3d.train import build_model
+    from realiz3d.run_setup import build_model
 
     torch.manual_seed(0)
     before = _state(build_model(cfg))
@@ -175,7 +177,7 @@ def test_resume_with_mismatched_config_names_the_mismatch(tmp_path, tiny_world):
 def test_bad_configs_fail_clearly(tmp_path, tiny_world, override, match):
     with pytest.raises((ConfigError, ValueError), match=match):
         cfg = load_config(None, [*override.split(), "model.init=scratch", "model.preset=tiny", f"data.world={tiny_world}"])
-        from realiz3d.train import build_model
+        from realiz3d.run_setup import build_model
 
         build_model(cfg)
 
@@ -227,7 +229,7 @@ def test_control_lr_scale_is_a_larger_lr_on_the_control_channels_only():
     """ControlLR with AdamW == AdamW at scale x lr on the control slice, plain lr elsewhere."""
     from realiz3d.models import ModelConfig, Realiz3DTransformer
     from realiz3d.models.builtin import build_builtin_backbone
-    from realiz3d.train import ControlLR
+    from realiz3d.run_setup import ControlLR
 
     def run(lr, scale):
         model = Realiz3DTransformer(build_builtin_backbone("tiny", seed=0), ModelConfig(control="camera"))
@@ -502,7 +504,7 @@ def test_trackers_through_accelerate(tmp_path, tiny_world):
 
 
 def test_no_stage1_ablation_trains_the_shifters_jointly_and_domain_lr_scale(tmp_path, tiny_world):
-    from realiz3d.train import build_model, param_groups, set_trainable
+    from realiz3d.run_setup import build_model, param_groups, set_trainable
 
     cfg = tiny_cfg(tmp_path, tiny_world, "stage2", train_shifters="true", lr=0.01)
     cfg.model.control = "camera"

@@ -1,0 +1,53 @@
+"""realiz3d.checkpoint: one typed record of what a checkpoint was trained with, read the same way by
+every command, for checkpoints written before the record had a schema too."""
+import json
+
+import pytest
+
+from realiz3d.checkpoint import SCHEMA_VERSION, TrainedWith, is_latent_checkpoint, record_training, trained_with
+from realiz3d.models import ModelConfig, Realiz3DTransformer
+from realiz3d.models.builtin import BASE_MODEL_DIR, MULTIVIEW_MODEL_DIR, TEXTURING_MODEL_DIR
+
+
+def test_shipped_checkpoints_written_before_the_schema_still_load():
+    """The shipped weights were exported before TrainedWith had a version: they read as version 0
+    with the facts they recorded, and the pipeline uses them."""
+    from realiz3d.pipeline import Realiz3DPipeline
+
+    base = trained_with(Realiz3DTransformer.from_pretrained(BASE_MODEL_DIR).config)
+    assert (base.version, base.views, base.stage, base.objective, base.resolution) == (0, 1, "pretrain", "flow", 32)
+    mv = Realiz3DPipeline.from_pretrained(MULTIVIEW_MODEL_DIR)
+    facts = trained_with(mv.model.config)
+    assert (facts.views, facts.flow_shift, facts.camera_setup["distance"]) == (4, 3.0, 2.6)
+    assert mv.trained_views == 4 and mv.camera_setup.distance == 2.6 and mv.objective.shift == 3.0
+    tex = trained_with(Realiz3DTransformer.from_pretrained(TEXTURING_MODEL_DIR).config)
+    assert tex.camera_setup is None and tex.flow_shift == 1.0  # exported before either was recorded: the defaults
+    assert not any(map(is_latent_checkpoint, (BASE_MODEL_DIR, MULTIVIEW_MODEL_DIR, TEXTURING_MODEL_DIR)))
+
+
+def test_defaults_for_missing_facts_live_in_one_place():
+    assert trained_with(ModelConfig(control="camera")).views == 4
+    assert trained_with(ModelConfig(control="none")).views == 1
+    assert trained_with(ModelConfig(control="none", extra={"views": 4, "future_key": 1})).views == 4
+    assert trained_with(ModelConfig()).latent is False
+    assert trained_with(ModelConfig(extra={"pipeline": "/x"})).latent is True
+
+
+def test_record_training_writes_typed_facts_with_the_schema_version():
+    cfg = ModelConfig(control="texturing", extra={"preset": "tiny"})
+    record_training(cfg, views=4, flow_shift=3.0, stage="stage2")
+    assert cfg.extra == {"preset": "tiny", "views": 4, "flow_shift": 3.0, "stage": "stage2", "version": SCHEMA_VERSION}
+    assert trained_with(cfg) == TrainedWith(views=4, flow_shift=3.0, stage="stage2", preset="tiny")
+    with pytest.raises(TypeError, match="flowshift"):
+        record_training(cfg, flowshift=3.0)  # a typo is a bug in our code, not a silent new key
+
+
+def test_is_latent_checkpoint(tmp_path):
+    (tmp_path / "pipe").mkdir()
+    (tmp_path / "pipe" / "model_index.json").write_text("{}")
+    assert is_latent_checkpoint(tmp_path / "pipe")
+    (tmp_path / "ck").mkdir()
+    (tmp_path / "ck" / "realiz3d_config.json").write_text(json.dumps({"extra": {"pipeline": "/somewhere"}}))
+    assert is_latent_checkpoint(tmp_path / "ck")
+    (tmp_path / "ck" / "realiz3d_config.json").write_text(json.dumps({"extra": {"preset": "tiny"}}))
+    assert not is_latent_checkpoint(tmp_path / "ck") and not is_latent_checkpoint(tmp_path / "missing")
