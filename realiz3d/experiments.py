@@ -11,12 +11,11 @@ from __future__ import annotations
 import json
 import statistics
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
-import torch
 
-from .evaluation.metrics import METRIC_ORDER
+from .evaluation.metrics import METRIC_ORDER, format_cell
 from .models.builtin import BASE_MODEL_DIR
 from .errors import InputError, InputFileError
 
@@ -84,7 +83,8 @@ def _has_base(plan: Plan) -> bool:
 
 
 def train_method(plan: Plan, task: str, method: str, seed: int, stage1: Path | None, progress: bool = True) -> Path:
-    from .train import load_config, train
+    from .config import load_config
+    from .train import train
 
     out = Path(plan.out) / "runs" / f"seed{seed}" / task / method
     if (out / "final" / "realiz3d_config.json").is_file():
@@ -99,7 +99,8 @@ def train_method(plan: Plan, task: str, method: str, seed: int, stage1: Path | N
 
 
 def train_stage1(plan: Plan, seed: int, progress: bool = True) -> Path:
-    from .train import load_config, train
+    from .config import load_config
+    from .train import train
 
     out = Path(plan.out) / "runs" / f"seed{seed}" / "stage1"
     if not (out / "final" / "realiz3d_config.json").is_file():
@@ -201,87 +202,114 @@ def _summ(values: list[float]) -> dict:
 
 
 
-def reproduce(plan: Plan, progress: bool = True, command: str = "realiz3d reproduce") -> dict:
-    from .evaluation.evaluators import Evaluators
-    from .sampling import DomainSchedule
+SWITCHABLE = ("realiz3d", "switcher")  # methods with a domain switch: also scored in each mode
 
-    out = Path(plan.out)
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "plan.json").write_text(json.dumps(asdict(plan), indent=2))
-    ev = Evaluators(plan.evaluators)
-    held = Path(plan.world) / "heldout"
-    t0 = time.time()
-    results: list[dict] = []
-    views_for_report: dict = {}
-    rf = out / "results.jsonl"
-    done = {}
-    if rf.is_file():  # resume after an interruption
-        for line in rf.read_text().splitlines():
-            r = json.loads(line)
-            # the method label names the schedule ("realiz3d (real mode)", ...); the recorded
-            # schedule can differ from the requested one (models without a domain run in real)
-            done[(r["seed"], r["task"], r["method"])] = r
-    log = open(rf, "a")
-    camera_use: dict = {}
-    base_views: dict = {}  # seed -> the base model's views: it has no control, so both tasks share them
 
-    def record(seed, task, method, ckpt, schedule, keep=False):
-        key = (seed, task, method)
-        if key in done and not keep:
-            results.append(done[key])
-            return done[key]
-        # camera_use is a property of the checkpoint (scored in real mode): once per checkpoint,
-        # not again for its real/shifted/synthetic-mode rows
+def row_label(method: str, mode: str) -> str:
+    """The results' name of a method scored with a schedule ("shifted": the method's own)."""
+    return method if mode == "shifted" or method == "base" else f"{method} ({mode} mode)"
+
+
+class PlanRunner:
+    """Trains and scores the rows of a plan, shared by `reproduce` and `demo`.
+
+    A row is (seed, task, method, mode); each is scored once: rows already in OUT/results.jsonl
+    are taken as they are (a run resumes after an interruption, and finished training runs are
+    found by their `final/` folder). Views kept for the report: the base model's, and those of
+    the methods in `report_methods`, for seed 0 and each method's own schedule."""
+
+    def __init__(self, plan: Plan, progress: bool = True, report_methods=("naive", "realiz3d"), modes: bool = True):
+        from .evaluation.evaluators import Evaluators
+
+        self.plan, self.progress, self.modes = plan, progress, modes
+        self.report_methods = set(report_methods) | {"base"}
+        self.out = Path(plan.out)
+        self.out.mkdir(parents=True, exist_ok=True)
+        (self.out / "plan.json").write_text(json.dumps(asdict(plan), indent=2))
+        self.ev = Evaluators(plan.evaluators)
+        self.held = Path(plan.world) / "heldout"
+        self.results: list[dict] = []
+        self.views: dict = {}  # (task, label) -> views, for the report
+        self._rows = self.out / "results.jsonl"
+        self._done = {}
+        if self._rows.is_file():
+            for line in self._rows.read_text().splitlines():
+                r = json.loads(line)
+                self._done[(r["seed"], r["task"], r["method"])] = r
+        self._camera_use: dict = {}  # camera_use is a property of a checkpoint (scored once, in real mode)
+        self._base_views: dict = {}  # seed -> the base model's views: it has no control, both tasks share them
+
+    def score(self, seed: int, task: str, method: str, ckpt: Path, mode: str) -> dict:
+        from .sampling import DomainSchedule
+
+        label = row_label(method, mode)
+        keep = seed == 0 and method in self.report_methods and label == method
+        key = (seed, task, label)
+        if key in self._done and not keep:
+            self.results.append(self._done[key])
+            return self._done[key]
         is_base = method == "base"
-        r = evaluate_checkpoint(ckpt, task, held, schedule, plan.eval_assets, plan.eval_steps, plan.eval_guidance,
-                                evaluators=ev, keep_views=keep or is_base, camera=(task, str(ckpt)) not in camera_use,
-                                views=base_views.get(seed) if is_base else None,
+        ck = (task, str(ckpt))
+        p = self.plan
+        r = evaluate_checkpoint(ckpt, task, self.held, DomainSchedule(mode), p.eval_assets, p.eval_steps, p.eval_guidance,
+                                evaluators=self.ev, keep_views=keep or is_base, camera=ck not in self._camera_use,
+                                views=self._base_views.get(seed) if is_base else None,
                                 camera_rolls=())  # rolled cameras: `realiz3d evaluate` (they would add 2 passes per model)
         if task == "multiview":
-            r["camera_use"] = camera_use.setdefault((task, str(ckpt)), r.get("camera_use"))
+            r["camera_use"] = self._camera_use.setdefault(ck, r.get("camera_use"))
         v = r.pop("_views", None)
         if is_base:
-            base_views.setdefault(seed, v)
+            self._base_views.setdefault(seed, v)
         if v is not None and keep:
-            views_for_report[(task, method)] = v
-        r.update(seed=seed, method=method)
-        if key not in done:
-            log.write(json.dumps(r) + "\n")
-            log.flush()
-        results.append(r)
+            self.views[(task, label)] = v
+        r.update(seed=seed, method=label)
+        if key not in self._done:
+            with open(self._rows, "a") as f:
+                f.write(json.dumps(r) + "\n")
+        self.results.append(r)
         return r
 
+    def run_seed(self, seed: int) -> None:
+        """Stage 1 (when a method needs it), then per task the base model and every method."""
+        p = self.plan
+        stage1 = train_stage1(p, seed, self.progress) if any(m in p.methods for m in ("realiz3d",) + ABLATIONS) else None
+        for task in p.tasks:
+            if _has_base(p):
+                self.score(seed, task, "base", BASE_MODEL_DIR, "real")
+            for method in p.methods:
+                ckpt = train_method(p, task, method, seed, stage1, self.progress)
+                modes = ("real", "shifted", "synthetic") if self.modes and method in SWITCHABLE else ("shifted",)
+                for mode in modes:
+                    self.score(seed, task, method, ckpt, mode)
+
+    def write(self, summary: dict, extra_images=None) -> dict:
+        """results.json, results.md and report.html from this runner's results and `summary`."""
+        from .evaluation.report import write_report
+
+        table = aggregate(self.results)
+        summary = {"plan": asdict(self.plan), "results": self.results, "table": table, **summary}
+        (self.out / "results.json").write_text(json.dumps(summary, indent=2, default=str))
+        (self.out / "results.md").write_text(markdown_table(table))
+        write_report(self.out / "report.html", summary, self.views, self.out / "runs", extra_images=extra_images)
+        return summary
+
+
+def reproduce(plan: Plan, progress: bool = True, command: str = "realiz3d reproduce") -> dict:
+    from .evaluation.claims import write_claims
+
+    t0 = time.time()
+    run = PlanRunner(plan, progress)
     for seed in range(plan.seeds):
-        stage1 = train_stage1(plan, seed, progress) if any(m in plan.methods for m in ("realiz3d",) + ABLATIONS) else None
-        for task in plan.tasks:
-            if _has_base(plan):
-                record(seed, task, "base", BASE_MODEL_DIR, DomainSchedule("real"), keep=seed == 0)
-            for method in plan.methods:
-                ckpt = train_method(plan, task, method, seed, stage1, progress)
-                if method in ("realiz3d", "switcher"):  # both have a domain switch: score each mode
-                    record(seed, task, f"{method} (real mode)", ckpt, DomainSchedule("real"))
-                    record(seed, task, method, ckpt, DomainSchedule("shifted"), keep=seed == 0 and method == "realiz3d")
-                    record(seed, task, f"{method} (synthetic mode)", ckpt, DomainSchedule("synthetic"))
-                else:
-                    record(seed, task, method, ckpt, DomainSchedule("shifted"), keep=seed == 0 and method == "naive")
-    log.close()
-    table = aggregate(results)
+        run.run_seed(seed)
     dial = {}
     if "realiz3d" in plan.methods:
         for task in plan.tasks:
-            ckpt = Path(plan.out) / "runs" / "seed0" / task / "realiz3d" / "final"
-            known = {kind: r for r in results if r["seed"] == 0 and r["task"] == task
-                     for kind in ("real", "synthetic") if r["method"] == f"realiz3d ({kind} mode)"}
-            dial[task] = realism_control_dial(ckpt, task, held, plan, ev, known)
-    summary = {"plan": asdict(plan), "results": results, "table": table, "dial": dial, "seconds": round(time.time() - t0, 1)}
-    (out / "results.json").write_text(json.dumps(summary, indent=2, default=str))
-    (out / "results.md").write_text(markdown_table(table))
-    from .evaluation.report import write_report
-
-    write_report(out / "report.html", summary, views_for_report, Path(plan.out) / "runs")
-    from .evaluation.claims import write_claims
-
-    summary["claims"] = write_claims(results, out / "claims.json", command, list(range(plan.seeds)))
+            ckpt = run.out / "runs" / "seed0" / task / "realiz3d" / "final"
+            known = {mode: r for r in run.results if r["seed"] == 0 and r["task"] == task
+                     for mode in ("real", "synthetic") if r["method"] == row_label("realiz3d", mode)}
+            dial[task] = realism_control_dial(ckpt, task, run.held, plan, run.ev, known)
+    summary = run.write({"dial": dial, "seconds": round(time.time() - t0, 1)})
+    summary["claims"] = write_claims(run.results, run.out / "claims.json", command, list(range(plan.seeds)))
     return summary
 
 
@@ -333,13 +361,7 @@ def markdown_table(table: dict) -> str:
         lines.append("| method | " + " | ".join(keys) + " |")
         lines.append("|---|" + "---|" * len(keys))
         for m, row in methods.items():
-            cells = []
-            for k in keys:
-                s = row.get(k)
-                if not s or s["mean"] is None:
-                    cells.append("-")
-                else:
-                    cells.append(f"{s['mean']:.3f}" + (f" ± {s['std']:.3f}" if s["n"] > 1 else ""))
+            cells = [format_cell(row.get(k)) for k in keys]
             lines.append(f"| {m} | " + " | ".join(cells) + " |")
         lines.append("")
     return "\n".join(lines)
@@ -354,64 +376,37 @@ def run_demo(world: Path, out: Path, plan: Plan | None = None, progress: bool = 
     from PIL import Image
 
     from .data import load_synthetic
-    from .evaluation.evaluators import Evaluators
-    from .evaluation.report import write_report
+    from .models.builtin import MULTIVIEW_MODEL_DIR
     from .pipeline import Realiz3DPipeline
     from .progress import track
     from .sampling import DomainSchedule
     from .texture import TextureOptions, run_texture
 
     t0 = time.time()
-    out.mkdir(parents=True, exist_ok=True)
     plan = plan or Plan.preset("demo", str(world), str(out), steps=150, batch_size=24, stage1_steps=120)
-    ev = Evaluators(plan.evaluators)
-    held = Path(plan.world) / "heldout"
-    stage1 = train_stage1(plan, 0, progress)
-    results, views = [], {}
-    for task in plan.tasks:
-        for method in plan.methods:
-            ckpt = train_method(plan, task, method, 0, stage1, progress)
-            r = evaluate_checkpoint(ckpt, task, held, "shifted", plan.eval_assets, plan.eval_steps, plan.eval_guidance,
-                                    evaluators=ev, keep_views=True)
-            views[(task, method)] = r.pop("_views")
-            r.update(seed=0, method=method)
-            results.append(r)
-        if _has_base(plan):  # no control: the same views for both tasks, generated once
-            r = evaluate_checkpoint(BASE_MODEL_DIR, task, held, "real", plan.eval_assets, plan.eval_steps, plan.eval_guidance,
-                                    evaluators=ev, keep_views=True, views=next((v for (_, m), v in views.items() if m == "base"), None))
-            views[(task, "base")] = r.pop("_views")
-            r.update(seed=0, method="base")
-            results.append(r)
-    # text-to-multiview for a few prompts, with the Realiz3D camera model
-    mv = Realiz3DPipeline.from_pretrained(Path(plan.out) / "runs" / "seed0" / "multiview" / "realiz3d" / "final")
-    gen = mv(DEMO_PROMPTS, num_views=4, seed=0, num_inference_steps=plan.eval_steps, schedule=DomainSchedule("shifted"))
+    run = PlanRunner(plan, progress, report_methods=plan.methods, modes=False)
+    run.run_seed(0)
+    # text-to-multiview for a few prompts: this demo's Realiz3D camera model, and the shipped
+    # one (trained long enough to turn the object)
     (out / "multiview").mkdir(exist_ok=True)
-    for p, img in zip(DEMO_PROMPTS, gen.images):
-        img.resize((img.width * 4, img.height * 4), Image.NEAREST).save(out / "multiview" / f"{p.replace(' ', '_')}.png")
-    views[("text-to-multiview", "realiz3d")] = gen.views
-    from .models.builtin import MULTIVIEW_MODEL_DIR
-
-    if (MULTIVIEW_MODEL_DIR / "realiz3d_config.json").is_file():  # the shipped model: trained long enough to turn
-        shipped = Realiz3DPipeline.from_pretrained(MULTIVIEW_MODEL_DIR)(
-            DEMO_PROMPTS, num_views=4, seed=0, num_inference_steps=plan.eval_steps, schedule=DomainSchedule("shifted"))
-        for p, img in zip(DEMO_PROMPTS, shipped.images):
-            img.resize((img.width * 4, img.height * 4), Image.NEAREST).save(out / "multiview" / f"shipped_{p.replace(' ', '_')}.png")
-        views[("text-to-multiview", "shipped multiview model")] = shipped.views
+    models = [("", Path(plan.out) / "runs" / "seed0" / "multiview" / "realiz3d" / "final", "realiz3d")]
+    if (MULTIVIEW_MODEL_DIR / "realiz3d_config.json").is_file():
+        models.append(("shipped_", MULTIVIEW_MODEL_DIR, "shipped multiview model"))
+    for prefix, ckpt, name in models:
+        gen = Realiz3DPipeline.from_pretrained(ckpt)(DEMO_PROMPTS, num_views=4, seed=0, num_inference_steps=plan.eval_steps,
+                                                     schedule=DomainSchedule("shifted"))
+        for p, img in zip(DEMO_PROMPTS, gen.images):
+            img.resize((img.width * 4, img.height * 4), Image.NEAREST).save(out / "multiview" / f"{prefix}{p.replace(' ', '_')}.png")
+        run.views[("text-to-multiview", name)] = gen.views
     # texturing of held-out meshes
     tex_pipe = Realiz3DPipeline.from_pretrained(Path(plan.out) / "runs" / "seed0" / "texturing" / "realiz3d" / "final")
-    assets = load_synthetic(held, limit=3)
+    assets = load_synthetic(run.held, limit=3)
     tex_reports = []
     for item, cap in track(list(zip(assets.ids, assets.captions)), "texturing held-out meshes"):
-        rep = run_texture(held / item / "mesh.ply", cap, out / "texturing" / f"{item}.glb", tex_pipe,
+        rep = run_texture(run.held / item / "mesh.ply", cap, out / "texturing" / f"{item}.glb", tex_pipe,
                           TextureOptions(texture_size=256), steps=plan.eval_steps, schedule=DomainSchedule("shifted"))
         tex_reports.append({k: rep[k] for k in ("mesh", "prompt", "texel_coverage", "view_psnr")})
-    table = aggregate(results)
-    summary = {"plan": asdict(plan), "results": results, "table": table, "texturing": tex_reports,
-               "seconds": round(time.time() - t0, 1)}
-    (out / "results.json").write_text(json.dumps(summary, indent=2, default=str))
-    (out / "results.md").write_text(markdown_table(table))
-    write_report(out / "report.html", summary, views, Path(plan.out) / "runs", extra_images=_demo_images(out))
-    return summary
+    return run.write({"texturing": tex_reports, "seconds": round(time.time() - t0, 1)}, extra_images=_demo_images(out))
 
 
 def _demo_images(out: Path) -> list[tuple[str, Path]]:

@@ -104,7 +104,6 @@ def sample(
     instead of drawing it from `seeds`; callback(step, timestep, x) after each step may return
     new latents."""
     schedule = schedule or DomainSchedule("real")
-    b = len(seeds)
     if not model.has_domain and schedule.kind != "real":
         warnings.warn("this model has no domain mechanism; the domain schedule is ignored")
     device = model.device

@@ -26,7 +26,7 @@ import numpy as np
 import trimesh
 
 from .camera import Camera, CameraSetup, orbit_camera
-from .render import MeshError, Normalization, Renderer, load_mesh, normalize_mesh
+from .render import Normalization, Renderer, load_mesh, normalize_mesh
 from .errors import InputError
 
 

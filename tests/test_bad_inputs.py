@@ -1,13 +1,11 @@
 """Rows of docs/bad_inputs.md not covered elsewhere: huge images, damaged and wrong checkpoints."""
 import shutil
 
-import numpy as np
 import pytest
-import torch
 from PIL import Image
 
 from realiz3d.data import DataError, load_image
-from realiz3d.models import ModelConfig, Realiz3DTransformer
+from realiz3d.models import Realiz3DTransformer
 from cli_helpers import cli, one_line_error
 
 

@@ -2,10 +2,8 @@
 import json
 from pathlib import Path
 
-import numpy as np
 import pytest
 import trimesh
-from PIL import Image
 
 from cli_helpers import cli, one_line_error
 from realiz3d.data import load_synthetic

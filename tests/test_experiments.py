@@ -7,8 +7,7 @@ import numpy as np
 import pytest
 import torch
 
-from realiz3d.evaluation.evaluators import (DomainCritic, EvaluatorConfig, Evaluators, azimuth_bin, frechet_distance,
-                                            train_evaluators)
+from realiz3d.evaluation.evaluators import EvaluatorConfig, azimuth_bin, frechet_distance, train_evaluators
 from realiz3d.evaluation.metrics import cross_view_color
 
 REPO = Path(__file__).resolve().parent.parent
@@ -229,7 +228,8 @@ def test_premise_check_measures_the_switch_and_the_reach(tmp_path, tiny_world):
     (share of a full fine-tune's loss reduction that synthetic mode buys)."""
     from realiz3d.evaluation.premise import heldout_loss, premise
     from realiz3d.pipeline import Realiz3DPipeline
-    from realiz3d.train import load_config, train
+    from realiz3d.config import load_config
+    from realiz3d.train import train
 
     common = ["model.init=scratch", "model.preset=tiny", f"data.world={tiny_world}", "train.steps=2",
               "train.batch_size=4", "train.checkpoint_every=0"]

@@ -3,7 +3,6 @@ import json
 
 import numpy as np
 import pytest
-import torch
 import trimesh
 
 from realiz3d.camera import orbit_camera, orbit_cameras

@@ -21,7 +21,6 @@ latter is the ceiling to quote beside a view accuracy.
 from __future__ import annotations
 
 import json
-import math
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path

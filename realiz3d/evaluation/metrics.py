@@ -75,6 +75,13 @@ METRIC_ORDER = ["realism", "fd_real", "realism_null_control", "leakage", "view_a
                 "cross_view_color", "material_accuracy", "kind_accuracy"]
 
 
+def format_cell(summary: dict | None) -> str:
+    """A table cell of a metric summarised over seeds ({"mean", "std", "n"}): "0.512 ± 0.031"."""
+    if not summary or summary["mean"] is None:
+        return "-"
+    return f"{summary['mean']:.3f}" + (f" ± {summary['std']:.3f}" if summary["n"] > 1 else "")
+
+
 @dataclass
 class EvalSettings:
     steps: int = 20

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import torch
 
-from .metrics import CONTROL_METRIC, METRIC_ORDER
+from .metrics import CONTROL_METRIC, METRIC_ORDER, format_cell
 
 
 def _png_b64(img) -> str:
@@ -99,10 +99,7 @@ def write_report(path: Path, summary: dict, views: dict, runs_dir: Path, extra_i
         keys = [k for k in METRIC_ORDER if any(k in row for row in methods.values())]
         parts.append(f"<h2>{task}</h2><table><tr><th>method</th>" + "".join(f"<th>{k}</th>" for k in keys) + "</tr>")
         for m, row in methods.items():
-            cells = "".join(
-                "<td>-</td>" if not row.get(k) or row[k]["mean"] is None else
-                f"<td>{row[k]['mean']:.3f}" + (f" ± {row[k]['std']:.3f}" if row[k]["n"] > 1 else "") + "</td>"
-                for k in keys)
+            cells = "".join(f"<td>{format_cell(row.get(k))}</td>" for k in keys)
             parts.append(f"<tr><td>{html.escape(m)}</td>{cells}</tr>")
         parts.append("</table>")
         imgs = [(m, v) for (t, m), v in views.items() if t == task]

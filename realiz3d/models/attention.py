@@ -34,7 +34,6 @@ def view_sdpa(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, layout: ViewLay
     if n == 1 or mv is None or not bool(mv.any()):
         return F.scaled_dot_product_attention(q, k, v)
     bn, h, s, d = q.shape
-    b = bn // n
 
     def join(x):  # (b*N, H, S, d) -> (b, H, N*S, d)
         return x.reshape(-1, n, h, s, d).transpose(1, 2).reshape(-1, h, n * s, d)

@@ -26,10 +26,12 @@ def control_channels(kind: str) -> int:
     return CONTROL_CHANNELS[kind]
 
 
-def widen_patch_embedding(model: nn.Module, conv: nn.Conv2d, extra: int) -> None:
-    """Give `conv` `extra` more input channels, zero-initialised; record it in the config."""
+def widen_patch_embedding(model: nn.Module, family, extra: int) -> None:
+    """Give the patch embedding's convolution `extra` more input channels, zero-initialised;
+    record it in the backbone's config. family: the backbone's realiz3d.models.families.Family."""
     if extra == 0:
         return
+    conv = family.patch_conv(model)
     new = nn.Conv2d(
         conv.in_channels + extra, conv.out_channels, conv.kernel_size, conv.stride, conv.padding,
         bias=conv.bias is not None, device=conv.weight.device, dtype=conv.weight.dtype,
@@ -39,7 +41,7 @@ def widen_patch_embedding(model: nn.Module, conv: nn.Conv2d, extra: int) -> None
         new.weight[:, : conv.in_channels] = conv.weight
         if conv.bias is not None:
             new.bias.copy_(conv.bias)
-    model.pos_embed.proj = new
+    family.set_patch_conv(model, new)
     # Keep the prediction width: the output stays the image/latent channels.
     cfg = model.config
     out = model.out_channels

@@ -90,9 +90,14 @@ class Family:
     def out_channels(self, model: nn.Module) -> int:
         return int(model.out_channels)
 
-    def self_attentions(self, block: nn.Module) -> list[nn.Module]:
-        """Attention modules whose keys are the image tokens (the ones that see other views)."""
+    def self_attentions(self, block: nn.Module) -> list[tuple[nn.Module, bool]]:
+        """Attention modules whose keys are the image tokens (the ones that see other views),
+        each with whether it is joint attention (text tokens beside the image tokens)."""
         raise NotImplementedError
+
+    def set_patch_conv(self, model: nn.Module, conv: nn.Conv2d) -> None:
+        """Replace the patch embedding's convolution (control widens it)."""
+        self.patch_embed(model).proj = conv
 
     def time_embedding(self, model: nn.Module) -> nn.Module | None:
         """Module whose output is the timestep embedding (the switcher adds to it)."""
@@ -112,7 +117,7 @@ class PixArtFamily(Family):
     classes = ("PixArtTransformer2DModel",)
 
     def self_attentions(self, block):
-        return [block.attn1]
+        return [(block.attn1, False)]
 
     def time_embedding(self, model):
         return model.adaln_single.emb
@@ -143,7 +148,7 @@ class DiTFamily(Family):
     classes = ("DiTTransformer2DModel",)
 
     def self_attentions(self, block):
-        return [block.attn1]
+        return [(block.attn1, False)]
 
     def call(self, model, x, t, cond):
         labels = cond.class_labels
@@ -161,9 +166,9 @@ class SD3Family(Family):
         return model.inner_dim
 
     def self_attentions(self, block):
-        attns = [block.attn]
-        if getattr(block, "attn2", None) is not None:
-            attns.append(block.attn2)
+        attns = [(block.attn, True)]  # MM-DiT joint attention
+        if getattr(block, "attn2", None) is not None:  # SD3.5's second, image-only self-attention
+            attns.append((block.attn2, False))
         return attns
 
     def time_embedding(self, model):

@@ -239,7 +239,7 @@ class Realiz3DTransformer(nn.Module):
         if config.base_in_channels is None:
             config.base_in_channels = have
         if have == config.base_in_channels:
-            widen_patch_embedding(backbone, self.family.patch_conv(backbone), cc)
+            widen_patch_embedding(backbone, self.family, cc)
         elif have != config.base_in_channels + cc:
             raise InputError(
                 f"backbone has {have} input channels; this config expects {config.base_in_channels} "
@@ -319,8 +319,7 @@ class Realiz3DTransformer(nn.Module):
     # -- hooks ------------------------------------------------------------------------
     def _install_processors(self):
         for block in self.blocks:
-            for attn in self.family.self_attentions(block):
-                joint = getattr(attn, "add_q_proj", None) is not None
+            for attn, joint in self.family.self_attentions(block):
                 attn.set_processor((MultiviewJointAttnProcessor if joint else MultiviewAttnProcessor)(self.layout))
 
     def _stream_args(self) -> tuple[str, ...]:

@@ -29,7 +29,7 @@ from ..camera import CameraSetup, orbit_camera
 from ..data import CAMERA_SETUP_FILE, to_uint8, write_jsonl, write_synthetic_item
 from ..progress import track
 from ..render import Renderer
-from .assets import Asset, front_azimuth, sample_assets
+from .assets import front_azimuth, sample_assets
 from .shading import render_views
 from ..errors import InputError
 
