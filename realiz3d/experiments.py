@@ -308,9 +308,8 @@ def reproduce(plan: Plan, progress: bool = True, command: str = "realiz3d reprod
             known = {mode: r for r in run.results if r["seed"] == 0 and r["task"] == task
                      for mode in ("real", "synthetic") if r["method"] == row_label("realiz3d", mode)}
             dial[task] = realism_control_dial(ckpt, task, run.held, plan, run.ev, known)
-    summary = run.write({"dial": dial, "seconds": round(time.time() - t0, 1)})
-    summary["claims"] = write_claims(run.results, run.out / "claims.json", command, list(range(plan.seeds)))
-    return summary
+    claims = write_claims(run.results, run.out / "claims.json", command, list(range(plan.seeds)))
+    return run.write({"dial": dial, "claims": claims, "seconds": round(time.time() - t0, 1)})
 
 
 def realism_control_dial(ckpt: Path, task: str, split: Path, plan: Plan, ev, known: dict[str, dict] | None = None) -> list[dict]:

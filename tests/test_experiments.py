@@ -65,6 +65,10 @@ def test_reproduce_tiny_plan_end_to_end(tmp_path, tiny_world, tiny_evaluators):
     assert np.isfinite(table["multiview"]["naive"]["camera_use"]["mean"])
     html = (out / "report.html").read_text()
     assert "<svg" in html and "data:image/png;base64" in html
+    # beside the methods' views: what they were given and aim at; and the claims with their verdicts
+    for text in ("control: normal maps", "control: cameras, azimuth from the front", "synthetic render (ground truth)",
+                 "real-domain render", "Claims of the paper", "inconclusive"):
+        assert text in html, text
     assert summary["dial"]["texturing"] and len(summary["dial"]["texturing"]) == 4
     # re-running picks up finished runs and scores instead of redoing them
     lines = (out / "results.jsonl").read_text().splitlines()

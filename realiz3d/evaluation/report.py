@@ -86,6 +86,48 @@ def loss_curves(runs_dir: Path) -> dict[str, list[tuple[int, float]]]:
     return curves
 
 
+def _asset_inputs(world: str | None, task: str, n_assets: int = 6) -> list[tuple[str, object]]:
+    """What the methods were given and what they aim at, for the report's held-out assets:
+    the control (normal maps; the cameras as azimuths from each object's front), the
+    synthetic render and the real-domain render."""
+    from ..data import load_synthetic
+    from .metrics import real_references
+
+    held = Path(world or "") / "heldout"
+    if not world or not held.is_dir():
+        return []
+    assets = load_synthetic(held, limit=n_assets)
+    a, n = len(assets), assets.num_views
+    out = []
+    if task == "texturing":
+        out.append(("control: normal maps", _grid_img(assets.normal.float() / 127.5 - 1, n_assets)))
+    else:
+        azs = ["/".join(f"{(c.azimuth - float(m.get('front_azimuth', 0.0))) % 360:.0f}" for c in cams)
+               for cams, m in zip(assets.cameras, assets.meta) if all(c.azimuth is not None for c in cams)]
+        if azs:
+            out.append(("control: cameras, azimuth from the front (deg), per row: " + "; ".join(azs), None))
+    out.append(("synthetic render (ground truth)", _grid_img(assets.images(list(range(a))), n_assets)))
+    refs = real_references(assets)
+    if refs is not None and refs.shape[0] == a * n:
+        out.append(("real-domain render", _grid_img(refs.reshape(a, n, *refs.shape[1:]), n_assets)))
+    return out
+
+
+def _claims_table(claims: list[dict]) -> str:
+    if not claims:
+        return ""
+    rows = ["<h2>Claims of the paper: paired differences over seeds, 95% interval</h2><table><tr><th>claim</th>"
+            "<th>task</th><th>metric</th><th>comparison</th><th>effect</th><th>95% interval</th><th>verdict</th></tr>"]
+    colors = {"holds": "#dcfce7", "does not hold": "#fee2e2", "inconclusive": "#f3f4f6"}
+    for c in claims:
+        ci = "-" if not c.get("ci95") else f"[{c['ci95'][0]:+.3f}, {c['ci95'][1]:+.3f}]"
+        rows.append(f"<tr><td>{html.escape(c['claim'])}</td><td>{c['task']}</td><td>{c['metric']}</td>"
+                    f"<td>{html.escape(c['comparison'])}</td><td>{c['effect']:+.3f}</td><td>{ci}</td>"
+                    f"<td style='background:{colors.get(c['verdict'], '#fff')}'>{c['verdict']}</td></tr>")
+    rows.append("</table>")
+    return "".join(rows)
+
+
 def write_report(path: Path, summary: dict, views: dict, runs_dir: Path, extra_images: list | None = None) -> None:
     table = summary["table"]
     parts = ["<!doctype html><html><head><meta charset='utf-8'><title>realiz3d report</title>",
@@ -94,7 +136,8 @@ def write_report(path: Path, summary: dict, views: dict, runs_dir: Path, extra_i
              "th{background:#f3f4f6}td:first-child{text-align:left}img{image-rendering:pixelated;border:1px solid #ddd}"
              ".row{display:flex;gap:16px;flex-wrap:wrap}</style></head><body>",
              "<h1>realiz3d on the built-in world</h1>",
-             f"<p>Plan: <code>{html.escape(json.dumps(summary['plan']))}</code></p>"]
+             f"<p>Plan: <code>{html.escape(json.dumps(summary['plan']))}</code></p>",
+             _claims_table((summary.get("claims") or {}).get("claims", []))]
     for task, methods in table.items():
         keys = [k for k in METRIC_ORDER if any(k in row for row in methods.values())]
         parts.append(f"<h2>{task}</h2><table><tr><th>method</th>" + "".join(f"<th>{k}</th>" for k in keys) + "</tr>")
@@ -105,6 +148,9 @@ def write_report(path: Path, summary: dict, views: dict, runs_dir: Path, extra_i
         imgs = [(m, v) for (t, m), v in views.items() if t == task]
         if imgs:
             parts.append("<h3>Same held-out captions and controls, same seeds, across methods</h3><div class='row'>")
+            for caption, im in _asset_inputs(summary.get("plan", {}).get("world"), task):
+                parts.append(f"<figure><figcaption>{html.escape(caption)}</figcaption>" +
+                             (f"<img src='data:image/png;base64,{_png_b64(im)}'/>" if im is not None else "") + "</figure>")
             for m, v in imgs:
                 parts.append(f"<figure><figcaption>{html.escape(m)}</figcaption><img src='data:image/png;base64,{_png_b64(_grid_img(v))}'/></figure>")
             parts.append("</div>")
