@@ -314,6 +314,8 @@ def evaluate(
     inception: Optional[Path] = typer.Option(None, help="real backbones: TorchScript Inception (inception-2015-12-05.pt) for FID/KID"),
     clip: Optional[Path] = typer.Option(None, help="real backbones: local CLIP model folder for the CLIP score"),
     views: int = typer.Option(4, help="real backbones: views per prompt"),
+    textured_meshes: int = typer.Option(12, help="texturing: also texture this many held-out meshes end to end and "
+                                                 "score the textured meshes (0: off)"),
 ):
     """Score one model: on the built-in world's held-out (or validation) assets, or, for a real
     backbone, on your prompts with FID/KID against reference images and CLIP score."""
@@ -344,7 +346,10 @@ def evaluate(
         return
     if split not in ("heldout", "val"):
         raise InputError(f"--split {split!r}: expected heldout or val")
-    res = evaluate_checkpoint(checkpoint, task, world / split, schedule, assets, steps, camera=True)
+    if textured_meshes < 0:
+        raise InputError(f"--textured-meshes {textured_meshes}: expected 0 or more")
+    res = evaluate_checkpoint(checkpoint, task, world / split, schedule, assets, steps, camera=True,
+                              textured_meshes=textured_meshes)
     out.mkdir(parents=True, exist_ok=True)
     (out / "scores.json").write_text(json.dumps(res, indent=2))
     typer.echo(json.dumps(res))

@@ -113,13 +113,16 @@ def train_stage1(plan: Plan, seed: int, progress: bool = True) -> Path:
 # -- evaluation ---------------------------------------------------------------------------
 def evaluate_checkpoint(checkpoint: Path, task: str, split_dir: Path, schedule="shifted", n_assets: int | None = None,
                         steps: int = 20, guidance: float = 3.0, seed: int = 0, evaluators=None, leakage: bool = True,
-                        keep_views: bool = False, camera: bool = False, views=None, camera_rolls=(1, 2)) -> dict:
+                        keep_views: bool = False, camera: bool = False, views=None, camera_rolls=(1, 2),
+                        textured_meshes: int = 0) -> dict:
     """Scores of one model on a split (held-out or val) for a task.
 
     views: the model's outputs for these assets and settings when already generated (a
     model without control draws the same views for both tasks): scored, not generated again.
     camera (text-to-multiview): also camera_use and, per k in camera_rolls, the view accuracy
-    with every asset's cameras rolled by k views (view_accuracy_rollK)."""
+    with every asset's cameras rolled by k views (view_accuracy_rollK).
+    textured_meshes (texturing): also texture this many of the assets' meshes end to end and
+    score the textured meshes (realiz3d.evaluation.textured)."""
     from .data import load_synthetic
     from .evaluation.evaluators import Evaluators
     from .evaluation.metrics import EvalSettings, generate_for_assets, real_references, score_views
@@ -155,6 +158,12 @@ def evaluate_checkpoint(checkpoint: Path, task: str, split_dir: Path, schedule="
                 rolled = roll_cameras(assets, k)
                 rv = generate_for_assets(pipe, rolled, sched, st)
                 res[f"view_accuracy_roll{k}"] = score_views(ev, rv, rolled, task, None)["view_accuracy"]
+    if textured_meshes and task == "texturing" and pipe.model.config.control == "texturing":
+        from .evaluation.textured import textured_mesh_scores
+
+        tm = textured_mesh_scores(ev, pipe, assets, textured_meshes, sched, steps, guidance, seed)
+        tm.pop("_renders")
+        res.update(tm)
     if keep_views:
         res["_views"] = views
     return res

@@ -348,33 +348,28 @@ def texture_from_views(uvm: UVMesh, views: np.ndarray, cameras: list[Camera], op
     return tex, {"texel_coverage": coverage, "filled_share": 1.0 - coverage, "texels": int(len(seen))}
 
 
-def run_texture(mesh_path: "str | Path | UVMesh", prompt: str, out: str | Path, pipe, opts: TextureOptions, seed: int = 0,
-                schedule="shifted", steps: int = 30, guidance: float = 3.0) -> dict:
-    """The whole `realiz3d texture` job. Writes into a temporary folder and moves the
-    results into place only when everything succeeded."""
+@dataclass
+class TextureResult:
+    """A textured mesh and how it was made (texture_mesh)."""
+
+    uvm: UVMesh
+    texture: np.ndarray  # (S, S, 3) in [0, 1]
+    views: np.ndarray  # (N, R, R, 3) generated views in [0, 1]
+    cameras: list[Camera]
+    mask: np.ndarray  # (N, R, R) the object's pixels in each view
+    settings: dict  # of the generation (schedule, ...)
+    selection: dict  # view selection report
+    measures: dict  # texel_coverage, filled_share, view_psnr, ...
+    timings: dict = field(default_factory=dict)
+
+
+def texture_mesh(uvm: UVMesh, prompt: str, pipe, opts: TextureOptions, seed: int = 0, schedule="shifted", steps: int = 30,
+                 guidance: float = 3.0) -> TextureResult:
+    """Texture a prepared mesh: choose the views, render their normal + position maps, generate
+    the views with the texturing model, back-project them into a texture."""
     import torch
-    from PIL import Image
 
-    if not isinstance(prompt, str) or not prompt.strip():
-        raise InputError("prompt: expected a non-empty caption")
-    out = Path(out)
-    if opts.format not in ("glb", "obj"):
-        raise InputError(f"--format {opts.format!r}: expected glb or obj")
-    out_dir = out.parent if out.suffix else out
-    stem = out.stem if out.suffix else "textured"
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        probe = tempfile.NamedTemporaryFile(dir=out_dir, delete=True)
-        probe.close()
-    except OSError as e:
-        raise InputError(f"{out}: cannot write there ({e.strerror or e})") from None
-    if pipe.model.config.control != "texturing":
-        raise InputError(f"the checkpoint {pipe.checkpoint} takes {pipe.model.config.control!r} control, not normal + position maps (texturing)")
     timings: dict = {}
-    t = time.perf_counter()
-    uvm = mesh_path if isinstance(mesh_path, UVMesh) else prepare_mesh(mesh_path)
-    timings["load_unwrap_s"] = round(time.perf_counter() - t, 3)
-
     res = pipe.resolution
     setup = pipe.camera_setup
     cams = view_cameras(opts, res, setup)
@@ -395,30 +390,59 @@ def run_texture(mesh_path: "str | Path | UVMesh", prompt: str, out: str | Path, 
     views = ((gen.views[0].clamp(-1, 1) + 1) / 2).permute(0, 2, 3, 1).numpy()  # (N, R, R, 3)
     # keep the object's pixels only: background colours must not reach the texture
     tex, measures = texture_from_views(uvm, views, cams, opts, timings)
-
-    t = time.perf_counter()
     rerender, rmask = render_textured(uvm, tex, cams)
     measures["view_psnr"] = psnr(views, rerender, rmask * (maps.mask > 0.99))
+    return TextureResult(uvm, tex, views, cams, maps.mask, gen.settings[0], selection, measures, timings)
+
+
+def run_texture(mesh_path: "str | Path | UVMesh", prompt: str, out: str | Path, pipe, opts: TextureOptions, seed: int = 0,
+                schedule="shifted", steps: int = 30, guidance: float = 3.0) -> dict:
+    """The whole `realiz3d texture` job. Writes into a temporary folder and moves the
+    results into place only when everything succeeded."""
+    from PIL import Image
+
+    if not isinstance(prompt, str) or not prompt.strip():
+        raise InputError("prompt: expected a non-empty caption")
+    out = Path(out)
+    if opts.format not in ("glb", "obj"):
+        raise InputError(f"--format {opts.format!r}: expected glb or obj")
+    out_dir = out.parent if out.suffix else out
+    stem = out.stem if out.suffix else "textured"
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        probe = tempfile.NamedTemporaryFile(dir=out_dir, delete=True)
+        probe.close()
+    except OSError as e:
+        raise InputError(f"{out}: cannot write there ({e.strerror or e})") from None
+    if pipe.model.config.control != "texturing":
+        raise InputError(f"the checkpoint {pipe.checkpoint} takes {pipe.model.config.control!r} control, not normal + position maps (texturing)")
+    t = time.perf_counter()
+    uvm = mesh_path if isinstance(mesh_path, UVMesh) else prepare_mesh(mesh_path)
+    load_s = round(time.perf_counter() - t, 3)
+    r = texture_mesh(uvm, prompt, pipe, opts, seed, schedule, steps, guidance)
+    timings = {"load_unwrap_s": load_s, **r.timings}
+    t = time.perf_counter()
+    setup, res = pipe.camera_setup, pipe.resolution
     preview_cams = [orbit_camera(az, el, setup.distance, max(res, 128), setup.fov_deg) for az, el in ((45, 30), (135, 10), (225, 30), (315, -10))]
-    previews, _ = render_textured(uvm, tex, preview_cams)
+    previews, _ = render_textured(uvm, r.texture, preview_cams)
     timings["preview_s"] = round(time.perf_counter() - t, 3)
 
     tmp = Path(tempfile.mkdtemp(dir=out_dir, prefix=".texture-"))
     try:
-        mesh = textured_mesh(uvm, tex)
-        Image.fromarray((tex * 255).round().astype(np.uint8)).save(tmp / f"{stem}_texture.png")
+        mesh = textured_mesh(uvm, r.texture)
+        Image.fromarray((r.texture * 255).round().astype(np.uint8)).save(tmp / f"{stem}_texture.png")
         if opts.format == "glb":
             mesh.export(tmp / f"{stem}.glb")
         else:
             _export_obj(mesh, tmp, stem)
         from .grid import tile
 
-        Image.fromarray((tile(views, channels_last=True) * 255).round().astype(np.uint8)).save(tmp / f"{stem}_views.png")
+        Image.fromarray((tile(r.views, channels_last=True) * 255).round().astype(np.uint8)).save(tmp / f"{stem}_views.png")
         Image.fromarray((tile(previews, channels_last=True) * 255).round().astype(np.uint8)).save(tmp / f"{stem}_previews.png")
         report = {"mesh": str(getattr(mesh_path, "source", mesh_path)), "prompt": prompt, "seed": seed, "steps": steps, "guidance": guidance,
-                  "schedule": gen.settings[0]["schedule"], "checkpoint": pipe.checkpoint, "views": len(cams),
-                  "view_selection": selection, "texture_size": opts.size_for(res), "unwrapped_with_xatlas": uvm.unwrapped, "faces": int(len(uvm.mesh.faces)),
-                  **measures, "timings_s": timings}
+                  "schedule": r.settings["schedule"], "checkpoint": pipe.checkpoint, "views": len(r.cameras),
+                  "view_selection": r.selection, "texture_size": opts.size_for(res), "unwrapped_with_xatlas": uvm.unwrapped,
+                  "faces": int(len(uvm.mesh.faces)), **r.measures, "timings_s": timings}
         (tmp / f"{stem}_texture.json").write_text(json.dumps(report, indent=2))
         written = []
         for f in sorted(tmp.iterdir()):

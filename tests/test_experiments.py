@@ -313,3 +313,49 @@ def test_claims_are_paired_intervals_with_verdicts(tmp_path):
     assert doc["headline"]["multiview"]["realism_ratio_to_base"] == pytest.approx((0.8 / 0.9 + 0.75 / 0.85 + 0.9 / 0.95) / 3)
     assert doc["headline"]["multiview"]["control_ratio_to_naive"] == pytest.approx(0.86 / 0.9)
     assert doc["headline"]["multiview"]["meets_goal"] is True  # 0.906 >= 0.9 and 0.956 >= 0.95
+
+
+def test_seam_jump_sees_colour_breaks_across_uv_islands_only():
+    """Two UV islands meet at the geometric edge p0-p2: the seam score is the colour step between
+    the islands; the edge inside the left island scores the texture's own variation (none)."""
+    from types import SimpleNamespace
+
+    import trimesh
+
+    from realiz3d.evaluation.textured import background_color, seam_jumps
+
+    p = {0: (0, 0, 0), 1: (1, 0, 0), 2: (1, 1, 0), 3: (0, 1, 0), 4: (2, 0, 0)}
+    # vertex -> (position, uv); p0 and p2 appear in both islands with different UVs
+    verts = [(p[0], (0.1, 0.1)), (p[1], (0.4, 0.1)), (p[2], (0.4, 0.4)), (p[4], (0.45, 0.25)),  # left island
+             (p[0], (0.6, 0.1)), (p[2], (0.9, 0.4)), (p[3], (0.6, 0.4))]  # right island
+    faces = [(0, 1, 2), (1, 3, 2), (4, 5, 6)]
+    mesh = trimesh.Trimesh(np.array([v[0] for v in verts], float), np.array(faces), process=False)
+    uvm = SimpleNamespace(mesh=mesh, uv=np.array([v[1] for v in verts], float))
+    tex = np.zeros((64, 64, 3))
+    tex[:, :32], tex[:, 32:] = 0.2, 0.8  # u < 0.5: left island's colour
+    seam, interior = seam_jumps(uvm, tex)
+    assert seam == pytest.approx(0.6, abs=1e-6) and interior == pytest.approx(0.0, abs=1e-6)
+    seam, interior = seam_jumps(uvm, np.full((64, 64, 3), 0.5))
+    assert seam == pytest.approx(0.0, abs=1e-9) and interior == pytest.approx(0.0, abs=1e-9)
+    views = np.zeros((2, 4, 4, 3))
+    views[..., 2] = 1.0  # a blue background
+    mask = np.zeros((2, 4, 4))
+    mask[:, 1:3, 1:3] = 1
+    views[mask > 0] = 0.3
+    assert background_color(views, mask).tolist() == [0.0, 0.0, 1.0]
+
+
+def test_evaluate_texturing_scores_the_textured_meshes(tmp_path, tiny_world, tiny_evaluators):
+    """`realiz3d evaluate --task texturing` also textures held-out meshes end to end and scores them."""
+    from tiny_backbones import save_tiny_checkpoint
+
+    from realiz3d.evaluation.evaluators import Evaluators
+    from realiz3d.experiments import evaluate_checkpoint
+
+    ckpt = save_tiny_checkpoint(tmp_path / "ckpt", "texturing")
+    r = evaluate_checkpoint(ckpt, "texturing", tiny_world / "heldout", "real", n_assets=2, steps=2,
+                            evaluators=Evaluators(tiny_evaluators), leakage=False, textured_meshes=2)
+    assert r["meshes"] == 2
+    for k in ("textured_realism", "textured_material_accuracy", "textured_coverage"):
+        assert 0 <= r[k] <= 1, k
+    assert np.isfinite(r["textured_view_psnr"]) and r["seam_color_jump"] >= 0 and r["interior_color_jump"] >= 0

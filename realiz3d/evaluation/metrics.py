@@ -72,7 +72,9 @@ CONTROL_METRIC = {"multiview": "view_accuracy", "texturing": "normal_agreement"}
 # the order of the result tables' columns (reproduce, demo, report)
 METRIC_ORDER = ["realism", "fd_real", "realism_null_control", "leakage", "view_accuracy", "view_accuracy_roll1",
                 "view_accuracy_roll2", "camera_use", "mask_iou", "normal_agreement",
-                "cross_view_color", "material_accuracy", "kind_accuracy"]
+                "cross_view_color", "material_accuracy", "kind_accuracy", "textured_realism",
+                "textured_material_accuracy", "textured_view_psnr", "seam_color_jump", "interior_color_jump",
+                "textured_coverage"]
 
 
 def format_cell(summary: dict | None) -> str:
