@@ -43,14 +43,28 @@ def load_mesh(path: str | Path, max_faces: int = MAX_FACES) -> trimesh.Trimesh:
     return check_mesh(as_single_mesh(loaded, path), path, max_faces)
 
 
+PARTS_KEY = "realiz3d_parts"  # mesh.metadata: the scene's parts, in face order (as_single_mesh)
+
+
 def as_single_mesh(loaded, path="mesh") -> trimesh.Trimesh:
-    """Merge a scene into one mesh in world coordinates (keeping UVs where all parts have them)."""
+    """Merge a scene into one mesh in world coordinates (keeping UVs where all parts have them).
+    A scene of several parts records them in `mesh.metadata[PARTS_KEY]`: per part, in face
+    order, its node name, its node's transform and its number of faces (texturing writes the
+    parts back as separate nodes)."""
     if isinstance(loaded, trimesh.Scene):
-        geoms = [g for g in loaded.dump() if isinstance(g, trimesh.Trimesh)] if loaded.geometry else []
+        geoms, parts = [], []
+        for node in loaded.graph.nodes_geometry:
+            transform, name = loaded.graph[node]
+            g = loaded.geometry.get(name)
+            if isinstance(g, trimesh.Trimesh) and len(g.faces):
+                geoms.append(g.copy().apply_transform(transform))
+                parts.append({"name": str(node), "transform": np.asarray(transform, float).tolist(), "faces": len(g.faces)})
         if not geoms:
             kinds = sorted({type(g).__name__ for g in loaded.geometry.values()}) or ["nothing"]
             raise MeshError(f"{path}: no triangle mesh in the file (found {', '.join(kinds)})")
         loaded = geoms[0] if len(geoms) == 1 else trimesh.util.concatenate(geoms)
+        if len(parts) > 1:
+            loaded.metadata[PARTS_KEY] = parts
     if isinstance(loaded, trimesh.PointCloud):
         raise MeshError(f"{path}: a point cloud, not a triangle mesh")
     if not isinstance(loaded, trimesh.Trimesh):

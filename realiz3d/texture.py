@@ -26,7 +26,7 @@ import numpy as np
 import trimesh
 
 from .camera import Camera, CameraSetup, orbit_camera
-from .render import Normalization, Renderer, load_mesh, normalize_mesh
+from .render import PARTS_KEY, Normalization, Renderer, load_mesh, normalize_mesh
 from .errors import InputError
 
 
@@ -37,6 +37,7 @@ class UVMesh:
     norm: Normalization
     unwrapped: bool  # True when xatlas made the UVs
     source: str = ""
+    parts: list[dict] | None = None  # a scene's parts in face order (render.PARTS_KEY): written back as nodes
 
 
 def has_valid_uv(mesh: trimesh.Trimesh) -> bool:
@@ -52,11 +53,12 @@ def has_valid_uv(mesh: trimesh.Trimesh) -> bool:
 
 def prepare_mesh(path: str | Path, max_faces: int = 2_000_000) -> UVMesh:
     mesh = load_mesh(path, max_faces=max_faces)
+    parts = mesh.metadata.get(PARTS_KEY)
     norm_mesh, norm = normalize_mesh(mesh)
     if has_valid_uv(mesh):
-        return UVMesh(norm_mesh, np.asarray(mesh.visual.uv, dtype=np.float64), norm, False, str(path))
-    vertices, faces, uv = unwrap(norm_mesh)
-    return UVMesh(trimesh.Trimesh(vertices, faces, process=False), uv, norm, True, str(path))
+        return UVMesh(norm_mesh, np.asarray(mesh.visual.uv, dtype=np.float64), norm, False, str(path), parts)
+    vertices, faces, uv = unwrap(norm_mesh)  # faces keep their order, so the parts' face ranges hold
+    return UVMesh(trimesh.Trimesh(vertices, faces, process=False), uv, norm, True, str(path), parts)
 
 
 def unwrap(mesh: trimesh.Trimesh) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -216,6 +218,27 @@ def textured_mesh(uvm: UVMesh, texture: np.ndarray, original_coordinates: bool =
     img = Image.fromarray((texture * 255).round().astype(np.uint8))
     mat = trimesh.visual.material.PBRMaterial(baseColorTexture=img, metallicFactor=0.0, roughnessFactor=0.9)
     return trimesh.Trimesh(verts, uvm.mesh.faces, visual=trimesh.visual.TextureVisuals(uv=uvm.uv, material=mat), process=False)
+
+
+def textured_scene(uvm: UVMesh, texture: np.ndarray):
+    """What `realiz3d texture` writes: the textured mesh in its own coordinates; a scene's parts
+    as separate nodes with their names and transforms, sharing one texture."""
+    mesh = textured_mesh(uvm, texture)
+    if not uvm.parts:
+        return mesh
+    scene = trimesh.Scene()
+    start = 0
+    faces = np.asarray(mesh.faces)
+    for part in uvm.parts:
+        f = faces[start : start + part["faces"]]
+        start += part["faces"]
+        used, local = np.unique(f, return_inverse=True)
+        transform = np.asarray(part["transform"], float)
+        verts = trimesh.transform_points(np.asarray(mesh.vertices)[used], np.linalg.inv(transform))
+        sub = trimesh.Trimesh(verts, local.reshape(-1, 3), process=False,
+                              visual=trimesh.visual.TextureVisuals(uv=uvm.uv[used], material=mesh.visual.material))
+        scene.add_geometry(sub, node_name=part["name"], geom_name=part["name"], transform=transform)
+    return scene
 
 
 def render_textured(uvm: UVMesh, texture: np.ndarray, cameras: list[Camera], supersample: int = 2) -> tuple[np.ndarray, np.ndarray]:
@@ -429,12 +452,11 @@ def run_texture(mesh_path: "str | Path | UVMesh", prompt: str, out: str | Path, 
 
     tmp = Path(tempfile.mkdtemp(dir=out_dir, prefix=".texture-"))
     try:
-        mesh = textured_mesh(uvm, r.texture)
         Image.fromarray((r.texture * 255).round().astype(np.uint8)).save(tmp / f"{stem}_texture.png")
         if opts.format == "glb":
-            mesh.export(tmp / f"{stem}.glb")
-        else:
-            _export_obj(mesh, tmp, stem)
+            textured_scene(uvm, r.texture).export(tmp / f"{stem}.glb")
+        else:  # one OBJ mesh (parts merged)
+            _export_obj(textured_mesh(uvm, r.texture), tmp, stem)
         from .grid import tile
 
         Image.fromarray((tile(r.views, channels_last=True) * 255).round().astype(np.uint8)).save(tmp / f"{stem}_views.png")
@@ -442,7 +464,7 @@ def run_texture(mesh_path: "str | Path | UVMesh", prompt: str, out: str | Path, 
         report = {"mesh": str(getattr(mesh_path, "source", mesh_path)), "prompt": prompt, "seed": seed, "steps": steps, "guidance": guidance,
                   "schedule": r.settings["schedule"], "checkpoint": pipe.checkpoint, "views": len(r.cameras),
                   "view_selection": r.selection, "texture_size": opts.size_for(res), "unwrapped_with_xatlas": uvm.unwrapped,
-                  "faces": int(len(uvm.mesh.faces)), **r.measures, "timings_s": timings}
+                  "faces": int(len(uvm.mesh.faces)), "parts": len(uvm.parts) if uvm.parts else 1, **r.measures, "timings_s": timings}
         (tmp / f"{stem}_texture.json").write_text(json.dumps(report, indent=2))
         written = []
         for f in sorted(tmp.iterdir()):

@@ -252,3 +252,11 @@ def test_wild_meshes_texture_end_to_end_with_full_coverage(tmp_path, tiny_textur
         np.testing.assert_allclose(got.bounds, src.bounds, rtol=1e-4, atol=1e-3 * np.ptp(src.bounds))
         if name == "own_uvs":
             np.testing.assert_allclose(np.asarray(got.visual.uv) % 1, np.asarray(src.visual.uv) % 1, atol=1e-5)
+        if name == "scene":  # the parts stay separate nodes, with their names and transforms
+            src_scene, out_scene = trimesh.load(path), trimesh.load(tmp_path / "out" / f"{name}.glb")
+            assert sorted(out_scene.graph.nodes_geometry) == sorted(src_scene.graph.nodes_geometry) == ["back", "seat"]
+            assert rep["parts"] == 2
+            for node in ("seat", "back"):
+                np.testing.assert_allclose(out_scene.graph[node][0], src_scene.graph[node][0], atol=1e-6)
+                a, b = out_scene.geometry[out_scene.graph[node][1]], src_scene.geometry[src_scene.graph[node][1]]
+                np.testing.assert_allclose(a.bounds, b.bounds, atol=1e-5)  # each part in its own local coordinates
