@@ -263,6 +263,53 @@ def bench_sample(preset: str = "default", views: int = 4, steps: int = 30, repea
     return out
 
 
+@benchmark("compile")
+def bench_compile(preset: str = "default", batch: int = 16, views: int = 4, steps: int = 20, repeats: int = 6) -> dict:
+    """torch.compile (inductor) against eager: a stage-2 training step (shifters, camera control,
+    multiview, per-sample domains, real samples frozen at k) and a 4-view sampling run (20 steps,
+    guidance 3, shifted schedule). Also the largest difference of the outputs: compile is
+    adopted only where it is >= 1.2x faster and computes the same thing."""
+    from .objectives import FlowMatching
+    from .sampling import DomainSchedule, sample
+
+    torch.manual_seed(0)
+    model = _builtin(preset, control="camera", domain="shifter")
+    for sh in model.shifters.shifters:
+        torch.nn.init.normal_(sh.up, std=0.02)  # not the identity: the shifters' path must be compiled too
+    res = model.backbone.config.sample_size
+    x = torch.randn(batch, views, 3, res, res)
+    t = torch.rand(batch) * 1000
+    cond = _text(batch)
+    ctrl = torch.randn(batch, views, 6, res, res)
+    domain = torch.randint(0, 2, (batch, model.num_blocks))
+    freeze = torch.randint(0, 3, (batch,))
+    mv = torch.ones(batch, dtype=torch.bool)
+    params = [p for p in model.parameters() if p.requires_grad]
+    t0 = time.perf_counter()
+    compiled = torch.compile(model)
+    kw = dict(control=ctrl, domain=domain, multiview=mv, freeze_k=freeze)
+    with torch.no_grad():
+        diff_train = float((compiled(x, t, cond, **kw) - model(x, t, cond, **kw)).abs().max())
+    compile_train_s = time.perf_counter() - t0
+    train_times = interleaved({"compiled": _train_step(compiled, x, t, cond, params, **kw),
+                               "eager": _train_step(model, x, t, cond, params, **kw)}, repeats=repeats, warmup=2)
+    model.eval()
+    c1, u1, ctrl1 = _text(1), _text(1), torch.randn(1, views, 6, res, res)
+
+    def go(m):
+        return lambda: sample(m, FlowMatching().scheduler(), c1, u1, (views, 3, res, res), [0], steps, 3.0, ctrl1,
+                              DomainSchedule("shifted", blocks=2, fraction=0.3))
+
+    diff_sample = float((go(compiled)() - go(model)()).abs().max())
+    sample_times = interleaved({"compiled": go(compiled), "eager": go(model)}, repeats=max(2, repeats // 2), warmup=1)
+    tr, sa = summarize(train_times, ("eager", "compiled")), summarize(sample_times, ("eager", "compiled"))
+    return {"benchmark": "compile", "preset": preset, "batch": batch, "views": views, "steps": steps,
+            "torch": torch.__version__, "threads": torch.get_num_threads(),
+            "train": {**tr, "speedup": tr["ratio_eager_over_compiled_paired"], "max_abs_diff": diff_train,
+                      "first_call_s": round(compile_train_s, 1)},
+            "sample": {**sa, "speedup": sa["ratio_eager_over_compiled_paired"], "max_abs_diff": diff_sample}}
+
+
 @benchmark("render")
 def bench_render(resolution: int = 512, views: int = 4, repeats: int = 3) -> dict:
     """Normal + position maps for 4 views at 512x512 of a ~100k-face mesh; rays per

@@ -279,24 +279,42 @@ class PlanRunner:
         return r
 
     def run_seed(self, seed: int) -> None:
-        """Stage 1 (when a method needs it), then per task the base model and every method."""
+        """Per task the base model and every method (stage 1 first, when a method needs it). A
+        method whose rows are all scored already and whose run is gone (another machine, a
+        merged half) is taken from results.jsonl without training it again."""
         p = self.plan
-        stage1 = train_stage1(p, seed, self.progress) if any(m in p.methods for m in ("realiz3d",) + ABLATIONS) else None
+        stage1 = None
         for task in p.tasks:
             if _has_base(p):
                 self.score(seed, task, "base", BASE_MODEL_DIR, "real")
             for method in p.methods:
-                ckpt = train_method(p, task, method, seed, stage1, self.progress)
                 modes = ("real", "shifted", "synthetic") if self.modes and method in SWITCHABLE else ("shifted",)
+                labels = [row_label(method, m) for m in modes]
+                final = self.out / "runs" / f"seed{seed}" / task / method / "final"
+                if all((seed, task, lb) in self._done for lb in labels) and not (final / "realiz3d_config.json").is_file():
+                    self.results += [self._done[(seed, task, lb)] for lb in labels]
+                    continue
+                if stage1 is None and method in ("realiz3d",) + ABLATIONS and method != "ablation_no_stage1":
+                    stage1 = train_stage1(p, seed, self.progress)
+                ckpt = train_method(p, task, method, seed, stage1, self.progress)
                 for mode in modes:
                     self.score(seed, task, method, ckpt, mode)
+
+    def merged_results(self) -> list[dict]:
+        """This plan's rows and the finished rows of the same seeds for the tasks it did not run
+        (the other half of a plan run in another sitting: `reproduce --tasks ...`)."""
+        mine = {(r["seed"], r["task"], r["method"]) for r in self.results}
+        other = [r for k, r in self._done.items()
+                 if k not in mine and k[1] not in self.plan.tasks and k[0] < self.plan.seeds]
+        return self.results + other
 
     def write(self, summary: dict, extra_images=None) -> dict:
         """results.json, results.md and report.html from this runner's results and `summary`."""
         from .evaluation.report import write_report
 
-        table = aggregate(self.results)
-        summary = {"plan": asdict(self.plan), "results": self.results, "table": table, **summary}
+        results = self.merged_results()
+        table = aggregate(results)
+        summary = {"plan": asdict(self.plan), "results": results, "table": table, **summary}
         (self.out / "results.json").write_text(json.dumps(summary, indent=2, default=str))
         (self.out / "results.md").write_text(markdown_table(table))
         write_report(self.out / "report.html", summary, self.views, self.out / "runs", extra_images=extra_images)
@@ -304,21 +322,45 @@ class PlanRunner:
 
 
 def reproduce(plan: Plan, progress: bool = True, command: str = "realiz3d reproduce") -> dict:
+    """Every method and ablation of the plan, its seeds, the dial and the claims; the results of
+    an earlier sitting (the plan's other task, `--tasks`) in the same folder merge in."""
     from .evaluation.claims import write_claims
 
     t0 = time.time()
     run = PlanRunner(plan, progress)
     for seed in range(plan.seeds):
         run.run_seed(seed)
-    dial = {}
+    dial = _dial_cache(run.out)
     if "realiz3d" in plan.methods:
+        grid = {"blocks": list(plan.dial_blocks), "fractions": list(plan.dial_fractions)}
         for task in plan.tasks:
+            if dial.get(task, {}).get("grid") == grid:
+                continue
             ckpt = run.out / "runs" / "seed0" / task / "realiz3d" / "final"
+            if not (ckpt / "realiz3d_config.json").is_file():
+                continue  # scored in an earlier sitting whose runs are gone, without a dial
             known = {mode: r for r in run.results if r["seed"] == 0 and r["task"] == task
                      for mode in ("real", "synthetic") if r["method"] == row_label("realiz3d", mode)}
-            dial[task] = realism_control_dial(ckpt, task, run.held, plan, run.ev, known)
-    claims = write_claims(run.results, run.out / "claims.json", command, list(range(plan.seeds)))
-    return run.write({"dial": dial, "claims": claims, "seconds": round(time.time() - t0, 1)})
+            dial[task] = {"grid": grid, "points": realism_control_dial(ckpt, task, run.held, plan, run.ev, known)}
+            (run.out / "dial.json").write_text(json.dumps(dial, indent=2))
+    claims = write_claims(run.merged_results(), run.out / "claims.json", command, list(range(plan.seeds)))
+    return run.write({"dial": {t: d["points"] for t, d in dial.items()}, "claims": claims,
+                      "seconds": round(time.time() - t0, 1)})
+
+
+def _dial_cache(out: Path) -> dict:
+    """Dial points already computed in this folder, by task (dial.json; else a results.json
+    written before dial.json existed)."""
+    f = out / "dial.json"
+    if f.is_file():
+        return json.loads(f.read_text())
+    old = out / "results.json"
+    if old.is_file():
+        summary = json.loads(old.read_text())
+        plan = summary.get("plan", {})
+        grid = {"blocks": list(plan.get("dial_blocks", [])), "fractions": list(plan.get("dial_fractions", []))}
+        return {t: {"grid": grid, "points": pts} for t, pts in (summary.get("dial") or {}).items() if pts}
+    return {}
 
 
 def realism_control_dial(ckpt: Path, task: str, split: Path, plan: Plan, ev, known: dict[str, dict] | None = None) -> list[dict]:

@@ -359,3 +359,42 @@ def test_evaluate_texturing_scores_the_textured_meshes(tmp_path, tiny_world, tin
     for k in ("textured_realism", "textured_material_accuracy", "textured_coverage"):
         assert 0 <= r[k] <= 1, k
     assert np.isfinite(r["textured_view_psnr"]) and r["seam_color_jump"] >= 0 and r["interior_color_jump"] >= 0
+
+
+def test_reproduce_halves_merge_without_training_again(monkeypatch, tmp_path):
+    """`reproduce --tasks texturing`, then `--tasks multiview` in the same folder (another sitting,
+    perhaps another machine): the second writes one table and one claims.json for both tasks,
+    and a run over both tasks after that trains and scores nothing again."""
+    import realiz3d.evaluation.report as report
+    import realiz3d.experiments as ex
+
+    trained, scored = [], []
+
+    def fake_eval(ckpt, task, split, sched, *a, views=None, keep_views=False, **kw):
+        scored.append((str(ckpt), task, sched.kind))
+        r = {"realism": 0.5, "view_accuracy": 0.3, "normal_agreement": 0.2, "task": task, "schedule": sched.to_dict()}
+        if keep_views:
+            r["_views"] = views if views is not None else torch.zeros(1)
+        return r
+
+    def fake_train(plan, task, method, seed, stage1, progress):
+        trained.append((seed, task, method))
+        return tmp_path / "gone" / task / method  # no final/ folder is left behind, as on a new machine
+
+    monkeypatch.setattr(ex, "evaluate_checkpoint", fake_eval)
+    monkeypatch.setattr(ex, "train_method", fake_train)
+    monkeypatch.setattr(ex, "_has_base", lambda plan: True)
+    monkeypatch.setattr(report, "write_report", lambda *a, **kw: None)
+    out = str(tmp_path / "out")
+    ex.reproduce(ex.Plan(world=str(tmp_path), out=out, tasks=("texturing",), methods=("naive", "switcher"), seeds=2))
+    summary = ex.reproduce(ex.Plan(world=str(tmp_path), out=out, tasks=("multiview",), methods=("naive", "switcher"), seeds=2))
+    assert set(summary["table"]) == {"texturing", "multiview"}
+    assert {"switcher (real mode)", "switcher (synthetic mode)", "switcher", "naive", "base"} <= set(summary["table"]["texturing"])
+    assert {c["task"] for c in summary["claims"]["claims"]} == {"texturing", "multiview"}
+    assert len(trained) == 2 * 2 * 2  # seeds x tasks x methods, each once
+    trained.clear()
+    n_scored = len(scored)
+    again = ex.reproduce(ex.Plan(world=str(tmp_path), out=out, methods=("naive", "switcher"), seeds=2))
+    assert trained == [] and len(again["results"]) == len(summary["results"])
+    # only the base model's views are generated again (kept for the report; the base model is always here)
+    assert all(c[0] == str(ex.BASE_MODEL_DIR) for c in scored[n_scored:])
