@@ -106,24 +106,62 @@ class Texels:
     normals: np.ndarray  # (T, 3)
 
 
-def rasterize_uv(uvm: UVMesh, size: int) -> Texels:
-    """Which surface point each texel shows: cast rays at the mesh laid flat in UV space."""
-    uv = uvm.uv
-    flat = trimesh.Trimesh(np.c_[uv % 1.0 if (uv.min() < 0 or uv.max() > 1) else uv, np.zeros(len(uv))],
-                           uvm.mesh.faces, process=False)
-    from .render import intersector
+def rasterize_uv(uvm: UVMesh, size: int, chunk: int = 4_000_000) -> Texels:
+    """Which surface point each texel shows: every texel whose centre lies in a face's UV
+    triangle, with the point of that face at the centre's barycentric coordinates.
 
-    ray = intersector(flat)
-    c = (np.arange(size) + 0.5) / size
-    u, v = np.meshgrid(c, 1 - c)  # row 0 is v = 1 (image convention)
-    origins = np.stack([u.ravel(), v.ravel(), np.ones(size * size)], 1)
-    dirs = np.broadcast_to([0.0, 0.0, -1.0], origins.shape).copy()
-    locs, ray_idx, tri = ray.intersects_location(origins, dirs, multiple_hits=False)
-    bary = trimesh.triangles.points_to_barycentric(flat.triangles[tri], locs)
-    bary = np.nan_to_num(bary, nan=1 / 3)
-    pts = (uvm.mesh.vertices[uvm.mesh.faces[tri]] * bary[:, :, None]).sum(1)
-    normals = np.asarray(uvm.mesh.face_normals)[tri]
-    return Texels(size, ray_idx // size, ray_idx % size, pts, normals)
+    Rasterised in UV space directly: the texel centres inside each face's bounding box are
+    tested against the face, all faces at once (in chunks of about `chunk` candidate texels).
+    A texel on the border of two faces goes to the first. (Texel (row, col) has its centre
+    at u = (col + 0.5) / size, v = 1 - (row + 0.5) / size: row 0 is the top of the image.)"""
+    uv = uvm.uv
+    uv = uv % 1.0 if (uv.min() < 0 or uv.max() > 1) else uv
+    faces = np.asarray(uvm.mesh.faces)
+    tri = uv[faces]  # (F, 3, 2)
+    x = tri[..., 0] * size - 0.5  # texel coordinates: centres at integers
+    y = (1.0 - tri[..., 1]) * size - 0.5
+    x0 = np.clip(np.ceil(x.min(1) - 1e-9), 0, size - 1).astype(np.int64)
+    x1 = np.clip(np.floor(x.max(1) + 1e-9), 0, size - 1).astype(np.int64)
+    y0 = np.clip(np.ceil(y.min(1) - 1e-9), 0, size - 1).astype(np.int64)
+    y1 = np.clip(np.floor(y.max(1) + 1e-9), 0, size - 1).astype(np.int64)
+    # the faces' edge vectors for barycentric coordinates; degenerate UV faces cover nothing
+    ex1, ey1 = x[:, 1] - x[:, 0], y[:, 1] - y[:, 0]
+    ex2, ey2 = x[:, 2] - x[:, 0], y[:, 2] - y[:, 0]
+    det = ex1 * ey2 - ex2 * ey1
+    nx, ny = x1 - x0 + 1, y1 - y0 + 1
+    ok = (nx > 0) & (ny > 0) & (np.abs(det) > 1e-12) & (x.max(1) >= -0.5) & (y.max(1) >= -0.5)
+    fids = np.nonzero(ok)[0]
+    counts = (nx * ny)[fids]
+    ends = np.cumsum(counts)
+    idx_parts, face_parts, bary_parts = [], [], []
+    start = 0
+    while start < len(fids):  # chunks of faces with about `chunk` candidate texels in all
+        stop = int(np.searchsorted(ends, (ends[start - 1] if start else 0) + chunk, side="right"))
+        stop = max(stop, start + 1)
+        f = fids[start:stop]
+        c = counts[start:stop]
+        rep = np.repeat(np.arange(len(f)), c)
+        k = np.arange(int(c.sum())) - np.repeat(np.cumsum(c) - c, c)
+        fr = f[rep]
+        cx = x0[fr] + k % nx[fr]
+        cy = y0[fr] + k // nx[fr]
+        px, py = cx - x[fr, 0], cy - y[fr, 0]
+        b1 = (px * ey2[fr] - ex2[fr] * py) / det[fr]
+        b2 = (ex1[fr] * py - px * ey1[fr]) / det[fr]
+        b0 = 1.0 - b1 - b2
+        inside = (b0 >= -1e-9) & (b1 >= -1e-9) & (b2 >= -1e-9)
+        idx_parts.append((cy * size + cx)[inside])
+        face_parts.append(fr[inside])
+        bary_parts.append(np.stack([b0, b1, b2], 1)[inside])
+        start = stop
+    idx = np.concatenate(idx_parts) if idx_parts else np.zeros(0, np.int64)
+    face = np.concatenate(face_parts) if face_parts else np.zeros(0, np.int64)
+    bary = np.concatenate(bary_parts) if bary_parts else np.zeros((0, 3))
+    idx, first = np.unique(idx, return_index=True)  # a texel on a shared border: its first face
+    face, bary = face[first], np.clip(bary[first], 0.0, 1.0)
+    pts = (np.asarray(uvm.mesh.vertices)[faces[face]] * bary[:, :, None]).sum(1)
+    normals = np.asarray(uvm.mesh.face_normals)[face]
+    return Texels(size, idx // size, idx % size, pts, normals)
 
 
 def visibility(points: np.ndarray, normals: np.ndarray, cam: Camera, depth: np.ndarray, min_cos: float = 0.2,
