@@ -205,27 +205,29 @@ class Renderer:
             o, d = hi.rays()
             hits = self.cast(o.reshape(-1, 3), d.reshape(-1, 3))
             all_hits.append(hits)
-            r = hi.resolution
-            m = hits.hit.reshape(r, r).astype(np.float32)
+            r, h = hi.resolution, hits.hit
             w2c = np.linalg.inv(cam.c2w)
-            depth = -(hits.points @ w2c[:3, :3].T + w2c[:3, 3])[:, 2]
-            maps = {
-                "normal": hits.normals.reshape(r, r, 3),
-                "position": ((hits.points + 0.5) * hits.hit[:, None]).reshape(r, r, 3),
-                "mask": m,
-                "depth": (depth * hits.hit).reshape(r, r),
-            }
+            # supersampled maps average in float64, as they always did (the world's saved maps stay
+            # bit-identical); one ray per pixel rounds to float32 at once, which gives the same values
+            dt = np.float32 if supersample == 1 else np.float64
+            maps = {"normal": np.zeros((r * r, 3), dt), "position": np.zeros((r * r, 3), dt), "mask": h.astype(np.float32),
+                    "depth": np.zeros(r * r, dt)}
+            pts = hits.points[h]
+            maps["normal"][h] = hits.normals[h]
+            maps["position"][h] = pts + 0.5
+            maps["depth"][h] = -(pts @ w2c[2, :3] + w2c[2, 3])  # distance along the view axis
             for k, v in maps.items():
-                outs[k].append(downsample(v, supersample, k == "mask"))
+                outs[k].append(downsample(v.reshape(r, r, *v.shape[1:]), supersample, k == "mask"))
         normal = np.stack(outs["normal"]).astype(np.float32)
         cover = np.stack(outs["mask"]).astype(np.float32)
+        on = cover > 0
         # average over covered sub-pixels only, then renormalise normals
         safe = np.maximum(cover, 1e-6)[..., None]
-        normal = normal / safe
+        normal /= safe
         normal /= np.linalg.norm(normal, axis=-1, keepdims=True) + 1e-12
-        normal *= cover[..., None] > 0
-        position = np.stack(outs["position"]).astype(np.float32) / safe * (cover[..., None] > 0)
-        depth = np.stack(outs["depth"]).astype(np.float32) / np.maximum(cover, 1e-6) * (cover > 0)
+        normal *= on[..., None]
+        position = np.stack(outs["position"]).astype(np.float32) / safe * on[..., None]
+        depth = np.stack(outs["depth"]).astype(np.float32) / np.maximum(cover, 1e-6) * on
         return ViewMaps(normal, position, cover, depth, list(cameras)), all_hits
 
 
