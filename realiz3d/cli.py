@@ -140,6 +140,7 @@ def generate(
     batch_size: int = typer.Option(8, help="prompts per batch"),
     pipeline: Optional[Path] = typer.Option(None, help="diffusers pipeline folder of a latent checkpoint (default: the one it was trained from)"),
     dtype: str = typer.Option("float32", help="weights' dtype: float32 | bfloat16 | float16 (half precision: for GPUs)"),
+    control_guidance: float = typer.Option(0.0, help="guidance on the cameras as well as the text (0 = off; for models trained with train.control_dropout)"),
 ):
     """Text-to-multiview: writes grid.png, view-K.png and settings.json."""
     from .pipeline import Realiz3DPipeline, write_outputs
@@ -151,6 +152,8 @@ def generate(
     az_list = _azimuths(azimuths, views)
     if steps < 1:
         raise InputError(f"--steps {steps}: expected >= 1")
+    if control_guidance < 0:
+        raise InputError(f"--control-guidance {control_guidance}: expected 0 (off) or more")
     sk = {k: v for k, v in dict(blocks=shift_blocks, fraction=shift_fraction).items() if v is not None}
     sched = DomainSchedule(schedule, **sk)
     import torch
@@ -168,7 +171,7 @@ def generate(
         chunk = plist[i : i + batch_size]
         res = pipe(chunk, num_views=views, seed=[seed + i + j for j in range(len(chunk))], num_inference_steps=steps,
                    guidance_scale=guidance, negative_prompt=negative, schedule=sched, elevation=elevation,
-                   azimuths=az_list, start_azimuth=start_azimuth)
+                   azimuths=az_list, start_azimuth=start_azimuth, control_guidance_scale=control_guidance)
         # one prompt: files straight into --out; several: a subfolder per prompt
         names = [f"{i + j:03d}-{_slug(p)}" for j, p in enumerate(chunk)] if len(plist) > 1 else None
         written += write_outputs(res, out, names)

@@ -215,12 +215,15 @@ class Realiz3DPipeline:
         return_dict: bool = True,
         callback_on_step_end: Callable | None = None,
         callback_on_step_end_tensor_inputs: list[str] = ("latents",),
+        control_guidance_scale: float = 0.0,
     ) -> PipelineOutput | tuple:
         """Generate `num_views` views per prompt. The initial noise comes from `latents`
         (B, N, C, h, w) if given, else from `generator` (one, or one per prompt, as in
         diffusers), else from `seed` (prompt i: seed + i; realiz3d's reproducible default).
         callback_on_step_end(pipe, step, timestep, {"latents": x}) -> dict, as in diffusers:
-        a "latents" it returns replaces the current ones. return_dict=False: (images,)."""
+        a "latents" it returns replaces the current ones. return_dict=False: (images,).
+        control_guidance_scale > 0: guidance on the control (cameras or maps) as well as on the
+        text (one more pass per step; for models trained with train.control_dropout)."""
         if output_type not in OUTPUT_TYPES:
             raise InputError(f"output_type={output_type!r}: expected one of {OUTPUT_TYPES}")
         unknown = set(callback_on_step_end_tensor_inputs) - {"latents"}
@@ -268,7 +271,7 @@ class Realiz3DPipeline:
                    self.text_encoder.encode(negs, dev) if guidance_scale != 1.0 else None,
                    shape, seeds, num_inference_steps, guidance_scale,
                    control, sched, multiview=num_views > 1 and self.trained_views > 1, callback=callback,
-                   latents=latents)
+                   latents=latents, control_guidance=control_guidance_scale)
         if self.codec is not None:
             x = self.codec.decode(x)
         x = x.clamp(-1, 1)
@@ -285,7 +288,8 @@ class Realiz3DPipeline:
         else:
             images = ((x + 1) / 2).cpu()
         settings = [{"checkpoint": self.checkpoint, "prompt": p, "negative_prompt": n, "seed": s, "num_views": num_views,
-                     "steps": num_inference_steps, "guidance": guidance_scale, "schedule": sched.to_dict(),
+                     "steps": num_inference_steps, "guidance": guidance_scale,
+                     "control_guidance": control_guidance_scale, "schedule": sched.to_dict(),
                      "scheduler": type(self.objective.scheduler()).__name__,
                      "elevation": self.camera_setup.elevation if elevation is None else elevation,
                      "azimuths": cam_azimuths}

@@ -96,13 +96,16 @@ def sample(
     multiview: bool | None = None,
     callback: Callable[[int, torch.Tensor, torch.Tensor], torch.Tensor | None] | None = None,
     latents: torch.Tensor | None = None,
+    control_guidance: float = 0.0,
 ) -> torch.Tensor:
     """Generate B samples of shape (N, C, H, W) each; returns (B, N, C, H, W) in model space.
 
     cond/uncond: text for the B samples (uncond: the negative prompt or empty caption);
     guidance 1.0 runs the conditional pass alone. latents: the initial noise (B, N, C, H, W)
     instead of drawing it from `seeds`; callback(step, timestep, x) after each step may return
-    new latents."""
+    new latents. control_guidance g_c > 0 (with control): guidance on the control too, one more
+    pass with the caption and null control: pred += g_c * (pred(text, control) - pred(text, null
+    control)); meaningful for models trained with control dropout (train.control_dropout)."""
     schedule = schedule or DomainSchedule("real")
     if not model.has_domain and schedule.kind != "real":
         warnings.warn("this model has no domain mechanism; the domain schedule is ignored")
@@ -113,17 +116,23 @@ def sample(
     use_cfg = guidance != 1.0
     if use_cfg and uncond is None:
         raise InputError("guidance != 1 needs an unconditional (negative) text condition")
-    both = TextCondition.cat([uncond, cond]) if use_cfg else cond
-    ctrl = None if control is None else (torch.cat([control, control]) if use_cfg else control)
+    use_cg = control_guidance != 0.0 and control is not None
+    texts = ([uncond] if use_cfg else []) + [cond] + ([cond] if use_cg else [])
+    both = TextCondition.cat(texts) if len(texts) > 1 else cond
+    if control is not None:
+        ctrl = torch.cat([control] * (len(texts) - use_cg) + ([torch.zeros_like(control)] if use_cg else []))
+    else:
+        ctrl = None
     for i, t in enumerate(scheduler.timesteps):
         ids = schedule.ids(i, len(scheduler.timesteps), model.num_blocks)
-        xin = torch.cat([x, x]) if use_cfg else x
+        xin = torch.cat([x] * len(texts)) if len(texts) > 1 else x
         xin = scheduler.scale_model_input(xin, t) if hasattr(scheduler, "scale_model_input") else xin
         tt = t.expand(xin.shape[0]).to(device)
-        pred = model(xin, tt, both, control=ctrl, domain=ids, multiview=multiview)
-        if use_cfg:
-            pu, pc = pred.chunk(2)
-            pred = pu + guidance * (pc - pu)
+        out = model(xin, tt, both, control=ctrl, domain=ids, multiview=multiview).chunk(len(texts))
+        pc = out[1] if use_cfg else out[0]
+        pred = out[0] + guidance * (pc - out[0]) if use_cfg else pc
+        if use_cg:
+            pred = pred + control_guidance * (pc - out[-1])
         x = _step(scheduler, pred, t, x)
         if callback is not None:
             new = callback(i, t, x)

@@ -124,6 +124,32 @@ def test_guidance_one_skips_the_unconditional_pass():
     assert sizes == [6, 6, 6]  # conditional and unconditional passes batched together
 
 
+def test_control_guidance_is_guidance_on_the_control():
+    """One more pass with null control; a model that ignores its control (zero control weights,
+    the identity at init) samples the same with it; one that reads it samples otherwise, and
+    g_c = 0 is today's sampling exactly."""
+    m = tiny_model()
+    sizes = []
+    orig = m.forward
+    m.forward = lambda x, *a, **kw: (sizes.append(x.shape[0]), orig(x, *a, **kw))[1]
+    base = run(m, [0, 1], steps=3)
+    assert sizes == [4, 4, 4]
+    sizes.clear()
+    guided = run(m, [0, 1], steps=3, control_guidance=2.0)
+    assert sizes == [6, 6, 6]  # unconditional, conditional, conditional with null control
+    assert not torch.allclose(guided, base, atol=1e-4)
+    assert torch.equal(run(m, [0, 1], steps=3, control_guidance=0.0), base)
+    m.forward = orig
+    blind = tiny_model()
+    with torch.no_grad():
+        w = blind.family.patch_conv(blind.backbone).weight
+        w[:, w.shape[1] - blind.control_channels :] = 0  # the control channels' weights at zero: control unread
+    torch.testing.assert_close(run(blind, [0, 1], steps=3, control_guidance=2.0), run(blind, [0, 1], steps=3))
+    # no cameras given to a camera model: nothing to guide on
+    torch.testing.assert_close(run(blind, [0, 1], steps=3, control=torch.zeros(2, 2, 6, 16, 16), control_guidance=2.0),
+                               run(blind, [0, 1], steps=3, control=torch.zeros(2, 2, 6, 16, 16)))
+
+
 def test_schedule_with_switcher_and_with_no_domain_mechanism():
     sw = tiny_model(domain="switcher")
     assert not torch.allclose(run(sw, [0], schedule="synthetic"), run(sw, [0], schedule="real"))
