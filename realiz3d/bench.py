@@ -388,6 +388,49 @@ def bench_texture(resolution: int = 512, texture_size: int = 1024, views: int = 
             "select_views_s (not in total)": round(select_s, 3), "views_added": len(added)}
 
 
+def _raycast_texels(uvm, size: int):
+    """The UV rasterisation before 2026-11-25 (a ray per texel at the layout laid flat), kept as
+    the benchmark's reference: texel indices and surface points."""
+    import numpy as np
+    import trimesh
+
+    from .render import intersector
+
+    uv = uvm.uv % 1.0 if (uvm.uv.min() < 0 or uvm.uv.max() > 1) else uvm.uv
+    flat = trimesh.Trimesh(np.c_[uv, np.zeros(len(uv))], uvm.mesh.faces, process=False)
+    c = (np.arange(size) + 0.5) / size
+    u, v = np.meshgrid(c, 1 - c)
+    origins = np.stack([u.ravel(), v.ravel(), np.ones(size * size)], 1)
+    dirs = np.broadcast_to([0.0, 0.0, -1.0], origins.shape).copy()
+    locs, ray_idx, tri = intersector(flat).intersects_location(origins, dirs, multiple_hits=False)
+    bary = np.nan_to_num(trimesh.triangles.points_to_barycentric(flat.triangles[tri], locs), nan=1 / 3)
+    return ray_idx, (uvm.mesh.vertices[uvm.mesh.faces[tri]] * bary[:, :, None]).sum(1)
+
+
+@benchmark("uv-raster")
+def bench_uv_raster(texture_size: int = 1024, repeats: int = 5) -> dict:
+    """Which surface point each texel shows, for the 100k-face torus at 1024x1024: direct
+    rasterisation of the UV layout (rasterize_uv) against a ray per texel (the earlier way)."""
+    import tempfile
+
+    import numpy as np
+    import trimesh
+
+    from .texture import prepare_mesh, rasterize_uv
+
+    with tempfile.TemporaryDirectory() as d:
+        trimesh.creation.torus(major_radius=1.0, minor_radius=0.35, major_sections=400, minor_sections=125).export(f"{d}/t.ply")
+        uvm = prepare_mesh(f"{d}/t.ply")
+    tx = rasterize_uv(uvm, texture_size)
+    ref_idx, _ = _raycast_texels(uvm, texture_size)
+    same = len(np.intersect1d(tx.rows * texture_size + tx.cols, ref_idx))
+    times = interleaved({"raster": lambda: rasterize_uv(uvm, texture_size),
+                         "raycast": lambda: _raycast_texels(uvm, texture_size)}, repeats=repeats, warmup=1)
+    return {"benchmark": "uv-raster", "faces": len(uvm.mesh.faces), "texture_size": texture_size,
+            "texels": len(tx.rows), "texels_raycast": len(ref_idx), "texels_in_both": same,
+            **summarize(times, ("raycast", "raster"))}
+
+
 def nut_mesh(min_faces: int = 800):
     """A hexagonal nut with a through-hole (trimesh annulus, subdivided): its top, bottom and
     hole are unseen from side views, and its flat faces lay seen points out in rows."""

@@ -36,28 +36,13 @@ def test_backprojection_recovers_a_known_texture(sphere_path):
     assert tex1[tx.rows, tx.cols].min() > 0 or (tex1[tx.rows, tx.cols].sum(1) > 0).all()
 
 
-def _raycast_texels(uvm, size):
-    """Reference: the texels a ray cast at the UV layout (laid flat at z = 0) hits, each with the
-    surface point of the face it hits (how rasterize_uv worked before it rasterised directly)."""
-    import trimesh
-
-    from realiz3d.render import intersector
-
-    flat = trimesh.Trimesh(np.c_[uvm.uv, np.zeros(len(uvm.uv))], uvm.mesh.faces, process=False)
-    c = (np.arange(size) + 0.5) / size
-    u, v = np.meshgrid(c, 1 - c)
-    origins = np.stack([u.ravel(), v.ravel(), np.ones(size * size)], 1)
-    locs, ray_idx, tri = intersector(flat).intersects_location(origins, np.broadcast_to([0.0, 0, -1], origins.shape).copy(),
-                                                               multiple_hits=False)
-    bary = np.nan_to_num(trimesh.triangles.points_to_barycentric(flat.triangles[tri], locs), nan=1 / 3)
-    return ray_idx, (uvm.mesh.vertices[uvm.mesh.faces[tri]] * bary[:, :, None]).sum(1)
-
-
 @pytest.mark.parametrize("mesh", ["unwrapped sphere", "own uvs"])
 def test_uv_rasterisation_matches_a_ray_cast_at_the_layout(sphere_path, tmp_path, mesh):
     """rasterize_uv finds the texels a ray cast at the flat UV layout hits, with the same surface
     points (texels exactly on a border between two faces may go to either)."""
     import trimesh
+
+    from realiz3d.bench import _raycast_texels
 
     if mesh == "own uvs":  # a heightfield whose UVs are its (x, y), slightly inset
         sheet = _wavy_sheet(24)
@@ -70,7 +55,7 @@ def test_uv_rasterisation_matches_a_ray_cast_at_the_layout(sphere_path, tmp_path
         uvm = prepare_mesh(sphere_path)
     for size in (64, 256):
         tx = rasterize_uv(uvm, size)
-        ref_idx, ref_pts = _raycast_texels(uvm, size)
+        ref_idx, ref_pts = _raycast_texels(uvm, size)  # the earlier way, kept for bench uv-raster
         idx = tx.rows * size + tx.cols
         assert len(np.unique(idx)) == len(idx)
         common, a, b = np.intersect1d(idx, ref_idx, return_indices=True)
