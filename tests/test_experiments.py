@@ -308,7 +308,13 @@ def test_claims_are_paired_intervals_with_verdicts(tmp_path):
     assert by["leakage"]["verdict"] == "holds" and by["leakage"]["effect"] == pytest.approx(-0.8)
     assert by["leakage"]["per_seed"] == pytest.approx([-0.8, -0.7, -0.9])
     assert by["realiz3d_keeps_realism"]["verdict"] == "holds"
-    assert by["realiz3d_follows_control"]["verdict"] == "holds"  # -0.04 on average, well within the small cost
+    assert by["realiz3d_follows_control"]["verdict"] == "holds"  # -0.04 every seed, within 5% of naive's 0.9
+    assert by["realiz3d_follows_control"]["expected"] == "> -0.0450"
+    # a control cost of 0.08 on a metric where naive scores 0.3 is not small (the tolerance is 5% of it)
+    rows2 = [{"seed": sd, "task": "texturing", "method": m, "realism": 0.5, "normal_agreement": v + 0.001 * sd}
+             for sd in range(3) for m, v in (("naive", 0.30), ("realiz3d", 0.22))]
+    c = {c["id"]: c for c in write_claims(rows2, tmp_path / "c2.json", "x", [0, 1, 2])["claims"]}
+    assert c["realiz3d_follows_control"]["verdict"] == "does not hold"
     assert "stage1_matters" not in by  # no ablation rows: not claimed
     assert doc["headline"]["multiview"]["realism_ratio_to_base"] == pytest.approx((0.8 / 0.9 + 0.75 / 0.85 + 0.9 / 0.95) / 3)
     assert doc["headline"]["multiview"]["control_ratio_to_naive"] == pytest.approx(0.86 / 0.9)

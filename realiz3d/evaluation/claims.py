@@ -6,7 +6,11 @@ the mean difference and a 95% t interval over the seeds (Student's t with n - 1 
 freedom; with 3 seeds, mean +- 4.30 x sd / sqrt(3)). A claim with an expected sign
 "holds" when the whole interval lies on that side of zero, "does not hold" when it lies on the
 other side, and is "inconclusive" when it straddles zero. A "small cost" claim holds when the
-interval's lower end is above -SMALL_COST.
+interval's lower end is above minus a tolerance relative to the reference's score, the
+project's goal: 5% of it for control (control >= 0.95x naive's), 10% for realism (>= 0.9x).
+(Until 2026-11-25 the tolerance was an absolute 0.1 on every metric, which on texturing's
+normal agreement, whose whole range from the base model to naive is about 0.13, let a cost of
+most of the range pass.)
 
     write_claims(results, out_file, command, seeds)  ->  {"date", "command", "seeds", "headline", "claims"}
 """
@@ -21,11 +25,11 @@ from pathlib import Path
 from .metrics import CONTROL_METRIC
 
 GOAL = (0.9, 0.95)  # realism ratio to base, control ratio to naive
-SMALL_COST = 0.1  # a realism cost "small" when the interval stays above -0.1
+SMALL_COST = {"realism": 1 - GOAL[0], "control": 1 - GOAL[1]}  # tolerated cost, a share of the reference's score
 REALIZ3D = "realiz3d"  # the headline method (its tuned, shifted schedule)
 
 # id, claim, method a, method b, metric ("control" = the task's control metric), expected sign of a - b
-# (+1, -1, or "small": a - b may be negative but not by more than SMALL_COST)
+# (+1, -1, or "small": a - b may be negative, by at most SMALL_COST[metric] x b)
 CLAIMS = [
     ("leakage", "naive fine-tuning with control loses realism", "naive", "base", "realism", -1),
     ("mixed_mitigates", "mixed-domain training keeps more realism than naive", "mixed", "naive", "realism", +1),
@@ -67,12 +71,13 @@ def t_interval(values: list[float]) -> tuple[float, tuple[float, float] | None]:
     return m, (m - half, m + half)
 
 
-def verdict(ci: tuple[float, float] | None, expect) -> str:
+def verdict(ci: tuple[float, float] | None, expect, tolerance: float = 0.1) -> str:
+    """expect: +1 / -1 (the sign of the effect), or "small" (a cost of at most `tolerance`)."""
     if ci is None:
         return "inconclusive"
     lo, hi = ci
     if expect == "small":
-        return "holds" if lo > -SMALL_COST else ("does not hold" if hi < -SMALL_COST else "inconclusive")
+        return "holds" if lo > -tolerance else ("does not hold" if hi < -tolerance else "inconclusive")
     if (expect > 0 and lo > 0) or (expect < 0 and hi < 0):
         return "holds"
     if (expect > 0 and hi < 0) or (expect < 0 and lo > 0):
@@ -108,10 +113,11 @@ def claims(results: list[dict]) -> tuple[dict, list[dict]]:
                 continue
             diffs = [xa[s] - xb[s] for s in seeds]
             effect, ci = t_interval(diffs)
+            tol = SMALL_COST[metric] * abs(statistics.fmean(xb[s] for s in seeds))
             entries.append({"id": cid, "claim": text, "task": task, "metric": m, "comparison": f"{a} - {b}",
-                            "expected": "> 0" if expect == 1 else "< 0" if expect == -1 else f"> -{SMALL_COST}",
+                            "expected": "> 0" if expect == 1 else "< 0" if expect == -1 else f"> -{tol:.4f}",
                             "effect": effect, "ci95": list(ci) if ci else None, "seeds": seeds,
-                            "per_seed": diffs, "verdict": verdict(ci, expect)})
+                            "per_seed": diffs, "verdict": verdict(ci, expect, tol)})
     return headline, entries
 
 
