@@ -1,0 +1,39 @@
+"""Table and claims of a reproduction folder from its results.jsonl (the seeds complete so far), e.g. while it runs:
+
+    python docs/tools/snapshot_claims.py runs/repro_v2/results.jsonl docs/results/reproduce_v2_texturing_2026-11-25 texturing
+"""
+import json, sys
+from pathlib import Path
+from realiz3d.experiments import aggregate
+from realiz3d.evaluation.claims import write_claims
+src, dst, task = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3]
+rows = [json.loads(l) for l in src.read_text().splitlines()]
+dst.mkdir(parents=True, exist_ok=True)
+(dst / "results.jsonl").write_text(src.read_text())
+methods = {r["method"] for r in rows if r["seed"] == 0}
+complete = sorted(s for s in {r["seed"] for r in rows} if {r["method"] for r in rows if r["seed"] == s} >= methods)
+use = [r for r in rows if r["seed"] in complete]
+cmd = "realiz3d reproduce --out runs/repro_v2 --world worlds/default --tasks texturing"
+doc = write_claims(use, dst / "claims.json", cmd, complete)
+table = aggregate(use)[task]
+order = ["base", "naive", "mixed", "switcher", "switcher (real mode)", "switcher (synthetic mode)", "realiz3d",
+         "realiz3d (real mode)", "realiz3d (synthetic mode)", "ablation_no_stage1", "ablation_no_real",
+         "ablation_no_layer_aware", "ablation_no_reassign"]
+keys = ["realism", "fd_real", "leakage", "normal_agreement", "mask_iou", "cross_view_color", "material_accuracy"]
+out = [f"Seeds complete: {complete} (rows of later seeds so far: {len(rows) - len(use)})", "",
+       "| method | " + " | ".join(keys) + " |", "|---|" + "---|" * len(keys)]
+for m in order:
+    if m not in table: continue
+    cells = []
+    for k in keys:
+        s = table[m].get(k)
+        cells.append("-" if not s or s["mean"] is None else (f"{s['mean']:.3f} ± {s['std']:.3f}" if s["n"] > 1 else f"{s['mean']:.3f}"))
+    out.append(f"| {m} | " + " | ".join(cells) + " |")
+out += ["", "| claim | metric | comparison | effect | 95% interval | per seed | verdict |", "|---|---|---|---|---|---|---|"]
+for c in doc["claims"]:
+    ci = "-" if not c["ci95"] else f"[{c['ci95'][0]:+.3f}, {c['ci95'][1]:+.3f}]"
+    ps = ", ".join(f"{x:+.3f}" for x in c["per_seed"])
+    out.append(f"| {c['claim']} | {c['metric']} | {c['comparison']} | {c['effect']:+.3f} | {ci} | {ps} | **{c['verdict']}** |")
+out += ["", "headline: " + json.dumps(doc["headline"])]
+(dst / "tables.md").write_text("\n".join(out) + "\n")
+print("\n".join(out))
