@@ -81,9 +81,14 @@ def build_tiny_pipeline(family: str, path: str | Path, seed: int = 0) -> Path:
             tokenizer_2=ctok, text_encoder_3=_t5(tok.vocab_size), tokenizer_3=tok)
     from diffusers.utils import logging as dlog
 
+    was = dlog.is_progress_bar_enabled()  # quiet while saving, then as the caller had it
     dlog.disable_progress_bar()
-    path = Path(path)
-    pipe.save_pretrained(str(path))
+    try:
+        path = Path(path)
+        pipe.save_pretrained(str(path))
+    finally:
+        if was:
+            dlog.enable_progress_bar()
     return path
 
 

@@ -283,3 +283,16 @@ def test_shipped_pipeline_configs_run_on_tiny_pipelines(tmp_path, tiny_world, pi
                              f"data.world={tiny_world}", "train.steps=1", "train.batch_size=2", "train.checkpoint_every=0",
                              "data.workers=0", "model.text_max_length=16"])
     assert train(cfg, progress=False)["step"] == 1
+
+
+def test_building_a_tiny_pipeline_leaves_diffusers_progress_bars_as_they_were(tmp_path):
+    """Library code must not change process-wide logging state (only the CLI may)."""
+    from diffusers.utils import logging as dlog
+
+    from realiz3d.tiny_pipelines import build_tiny_pipeline
+
+    for enabled in (True, False):
+        dlog.enable_progress_bar() if enabled else dlog.disable_progress_bar()
+        build_tiny_pipeline("pixart", tmp_path / f"p{enabled}")
+        assert dlog.is_progress_bar_enabled() is enabled
+    dlog.enable_progress_bar()
