@@ -21,13 +21,14 @@ from pathlib import Path
 
 import torch
 
-from .models.families import TextCondition
+from .models.families import FAMILIES, TextCondition
 from .errors import Realiz3DError, InputError
 from .runtime import default_device
 
 # diffusers pipeline class per transformer family, and the default caption length of each
-PIPELINES = {"pixart": ("PixArtSigmaPipeline", "PixArtAlphaPipeline"), "sd3": ("StableDiffusion3Pipeline",)}
-DEFAULT_MAX_LENGTH = {"pixart": 300, "sd3": 256}
+# the pipelines each backbone family comes in, and its caption length (models/families.py)
+PIPELINES = {f.name: f.pipelines for f in FAMILIES.values() if f.pipelines}
+DEFAULT_MAX_LENGTH = {f.name: f.text_max_length for f in FAMILIES.values() if f.text_max_length}
 
 
 class LatentError(Realiz3DError, ValueError):

@@ -42,7 +42,6 @@ KNOWN = {
         joint_attention_dim=4096, caption_projection_dim=1536, pooled_projection_dim=2048, out_channels=16,
         pos_embed_max_size=192)),
 }
-TEXT_TOKENS = {"pixart": 300, "sd3": 77 + 256}
 MB = 2**20
 
 
@@ -132,8 +131,7 @@ def estimate(model, stage: str, batch: int, views: int, latent_size: int, text_l
              ) -> MemoryEstimate:
     """Per-process training memory of `stage` at `batch` samples of `views` views each, with
     latents of latent_size^2 (pixels / VAE factor). compute_bytes: 2 under bf16 autocast, 4 in fp32."""
-    fam = model.family.name
-    text_len = text_len or TEXT_TOKENS.get(fam, 24)
+    text_len = text_len or model.family.text_tokens
     patch = int(model.backbone.config.patch_size)
     small = probe_sizes or (8 * patch, 16 * patch)  # 64 and 256 tokens: past the fixed costs, linear
     if gradient_checkpointing:

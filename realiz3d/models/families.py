@@ -70,6 +70,9 @@ class Family:
     # joint attention (SD3's MM-DiT): text tokens run through every block beside the image
     # tokens (encoder_hidden_states is block state); else text enters by cross-attention only
     joint: bool = False
+    pipelines: tuple[str, ...] = ()  # diffusers pipeline classes whose transformer this is
+    text_max_length: int | None = None  # caption tokens of its text encoder (T5) by default
+    text_tokens: int = 24  # text tokens a block sees (all encoders; the memory estimate)
 
     def blocks(self, model: nn.Module) -> list[nn.Module]:
         return list(model.transformer_blocks)
@@ -115,6 +118,9 @@ class Family:
 class PixArtFamily(Family):
     name = "pixart"
     classes = ("PixArtTransformer2DModel",)
+    pipelines = ("PixArtSigmaPipeline", "PixArtAlphaPipeline")
+    text_max_length = 300
+    text_tokens = 300
 
     def self_attentions(self, block):
         return [(block.attn1, False)]
@@ -161,6 +167,9 @@ class SD3Family(Family):
     name = "sd3"
     classes = ("SD3Transformer2DModel",)
     joint = True
+    pipelines = ("StableDiffusion3Pipeline",)
+    text_max_length = 256
+    text_tokens = 77 + 256  # CLIP + T5
 
     def hidden_size(self, model):
         return model.inner_dim
