@@ -1,11 +1,12 @@
 """Run under `accelerate launch`: trains a tiny config and saves this rank's weights."""
+import os
 import sys
 from pathlib import Path
 
+import torch
 from safetensors.torch import save_file
 
 from realiz3d.config import load_config
-
 from realiz3d.train import train
 
 
@@ -16,3 +17,11 @@ def save_rank(model, accel):
 
 cfg = load_config(None, sys.argv[1:])
 train(cfg, progress=False, on_end=save_rank)
+# as tests/metrics_worker.py: close the process group and skip the C++ teardown, where a rank
+# under load can abort after its work is done and written
+if torch.distributed.is_available() and torch.distributed.is_initialized():
+    torch.distributed.barrier()
+    torch.distributed.destroy_process_group()
+sys.stdout.flush()
+sys.stderr.flush()
+os._exit(0)

@@ -98,4 +98,7 @@ def test_streaming_scores_sync_across_two_processes(tmp_path):
     assert proc.returncode == 0, proc.stderr[-3000:]
     one, two = json.loads((tmp_path / "one.json").read_text()), json.loads((tmp_path / "two.json").read_text())
     for k in ("fid", "kid", "clip_score"):
-        assert two[k] == pytest.approx(one[k], rel=1e-4, abs=1e-5), k
+        # KID of two samples of one distribution is ~0: a difference of O(1) kernel means, whose
+        # float32 rounding depends on the order the processes gathered the features in (seen:
+        # 8e-7 against -1.1e-5), hence the absolute tolerance of 1e-4 for it
+        assert two[k] == pytest.approx(one[k], rel=1e-4, abs=1e-4 if k == "kid" else 1e-5), k
