@@ -11,7 +11,7 @@ from accelerate import PartialState
 from realiz3d.evaluation.backbone_metrics import ClipScorer, InceptionFeatures, StreamingScores
 
 weights = json.loads(Path(sys.argv[1]).read_text())
-state = PartialState()
+state = PartialState(cpu=not torch.cuda.is_available())  # without cpu=True a CPU launch forms no group
 g = torch.Generator().manual_seed(0)
 refs = torch.rand(20, 3, 32, 32, generator=g) * 2 - 1
 gen = torch.rand(20, 3, 32, 32, generator=g) * 2 - 1
@@ -22,8 +22,12 @@ mine = list(range(state.process_index, 20, state.num_processes))
 s.update_references(refs[mine])
 s.update(gen[mine], [texts[i] for i in mine])
 res = s.compute()
-if state.is_main_process:
-    Path(sys.argv[2]).write_text(json.dumps(res))
+if int(os.environ.get("WORLD_SIZE", "1")) != state.num_processes:  # a launch that did not form its group
+    raise SystemExit(f"launched as {os.environ['WORLD_SIZE']} processes, but PartialState sees {state.num_processes}")
+if state.is_main_process:  # written whole, then moved into place: no reader sees a partial file
+    tmp = Path(f"{sys.argv[2]}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(res))
+    os.replace(tmp, sys.argv[2])
 # Leave together, close the process group, and skip the interpreter's C++ teardown: under load a
 # rank sometimes aborted after the script's last line, with no Python frame on the stack
 # ("terminate called without an active exception": a native thread still joinable at exit),
