@@ -270,7 +270,9 @@ def score_prompts(pipe, prompts: list[str], references: str | Path | None = None
     check_metric_args(references, inception, clip)
     from accelerate import PartialState
 
-    state = PartialState()  # under `accelerate launch`: this process's share of prompts and references
+    # under `accelerate launch`: this process's share of prompts and references (cpu=True on a
+    # machine without CUDA, or a CPU launch forms no process group and every rank does it all)
+    state = PartialState(cpu=not torch.cuda.is_available())
     inc = InceptionFeatures(inception) if references is not None else None
     clp = ClipScorer(clip) if clip is not None else None
     refs = load_reference_images(references, pipe.resolution) if references is not None else None
