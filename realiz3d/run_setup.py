@@ -22,8 +22,9 @@ def pipeline_path(cfg: RunConfig, model: Realiz3DTransformer | None = None) -> P
     checkpoint was trained from); None for the built-in pixel-space model."""
     if cfg.model.path:
         return Path(cfg.model.path)
-    if model is not None and trained_with(model.config).pipeline:
-        return Path(trained_with(model.config).pipeline)
+    pipeline = trained_with(model.config).pipeline if model is not None else None
+    if pipeline:
+        return Path(pipeline)
     return None
 
 

@@ -6,6 +6,7 @@ import json, sys
 from pathlib import Path
 from realiz3d.experiments import aggregate
 from realiz3d.evaluation.claims import write_claims
+from realiz3d.evaluation.metrics import format_cell
 src, dst, task = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3]
 rows = [json.loads(l) for l in src.read_text().splitlines()]
 dst.mkdir(parents=True, exist_ok=True)
@@ -24,10 +25,7 @@ out = [f"Seeds complete: {complete} (rows of later seeds so far: {len(rows) - le
        "| method | " + " | ".join(keys) + " |", "|---|" + "---|" * len(keys)]
 for m in order:
     if m not in table: continue
-    cells = []
-    for k in keys:
-        s = table[m].get(k)
-        cells.append("-" if not s or s["mean"] is None else (f"{s['mean']:.3f} ± {s['std']:.3f}" if s["n"] > 1 else f"{s['mean']:.3f}"))
+    cells = [format_cell(table[m].get(k)) for k in keys]
     out.append(f"| {m} | " + " | ".join(cells) + " |")
 out += ["", "| claim | metric | comparison | effect | 95% interval | per seed | verdict |", "|---|---|---|---|---|---|---|"]
 for c in doc["claims"]:
