@@ -319,6 +319,8 @@ def evaluate(
     views: int = typer.Option(4, help="real backbones: views per prompt"),
     textured_meshes: int = typer.Option(12, help="texturing: also texture this many held-out meshes end to end and "
                                                  "score the textured meshes (0: off)"),
+    control_guidance: float = typer.Option(0.0, help="guidance on the control as well as the text (0 = off; for "
+                                                     "models trained with train.control_dropout)"),
 ):
     """Score one model: on the built-in world's held-out (or validation) assets, or, for a real
     backbone, on your prompts with FID/KID against reference images and CLIP score."""
@@ -351,8 +353,10 @@ def evaluate(
         raise InputError(f"--split {split!r}: expected heldout or val")
     if textured_meshes < 0:
         raise InputError(f"--textured-meshes {textured_meshes}: expected 0 or more")
+    if control_guidance < 0:
+        raise InputError(f"--control-guidance {control_guidance}: expected 0 (off) or more")
     res = evaluate_checkpoint(checkpoint, task, world / split, schedule, assets, steps, camera=True,
-                              textured_meshes=textured_meshes)
+                              textured_meshes=textured_meshes, control_guidance=control_guidance)
     out.mkdir(parents=True, exist_ok=True)
     (out / "scores.json").write_text(json.dumps(res, indent=2))
     typer.echo(json.dumps(res))

@@ -114,7 +114,7 @@ def train_stage1(plan: Plan, seed: int, progress: bool = True) -> Path:
 def evaluate_checkpoint(checkpoint: Path, task: str, split_dir: Path, schedule="shifted", n_assets: int | None = None,
                         steps: int = 20, guidance: float = 3.0, seed: int = 0, evaluators=None, leakage: bool = True,
                         keep_views: bool = False, camera: bool = False, views=None, camera_rolls=(1, 2),
-                        textured_meshes: int = 0) -> dict:
+                        textured_meshes: int = 0, control_guidance: float = 0.0) -> dict:
     """Scores of one model on a split (held-out or val) for a task.
 
     views: the model's outputs for these assets and settings when already generated (a
@@ -122,7 +122,9 @@ def evaluate_checkpoint(checkpoint: Path, task: str, split_dir: Path, schedule="
     camera (text-to-multiview): also camera_use and, per k in camera_rolls, the view accuracy
     with every asset's cameras rolled by k views (view_accuracy_rollK).
     textured_meshes (texturing): also texture this many of the assets' meshes end to end and
-    score the textured meshes (realiz3d.evaluation.textured)."""
+    score the textured meshes (realiz3d.evaluation.textured).
+    control_guidance: guidance on the control as well as the text (models trained with
+    train.control_dropout); recorded in the scores."""
     from .data import load_synthetic
     from .evaluation.evaluators import Evaluators
     from .evaluation.metrics import EvalSettings, generate_for_assets, real_references, score_views
@@ -137,12 +139,12 @@ def evaluate_checkpoint(checkpoint: Path, task: str, split_dir: Path, schedule="
     sched = schedule if isinstance(schedule, DomainSchedule) else DomainSchedule(schedule)
     if not pipe.model.has_domain:
         sched = DomainSchedule("real")
-    st = EvalSettings(steps=steps, guidance=guidance, seed=seed)
+    st = EvalSettings(steps=steps, guidance=guidance, seed=seed, control_guidance=control_guidance)
     refs = real_references(assets)
     if views is None:
         views = generate_for_assets(pipe, assets, sched, st)
     res = {"checkpoint": str(checkpoint), "task": task, "schedule": sched.to_dict(), "assets": len(assets),
-           **score_views(ev, views, assets, task, refs)}
+           **({"control_guidance": control_guidance} if control_guidance else {}), **score_views(ev, views, assets, task, refs)}
     if leakage and pipe.model.config.control != "none":
         null = generate_for_assets(pipe, assets, sched, st, control=None)
         res["realism_null_control"] = float(score_views(ev, null, assets, "none", None)["realism"])

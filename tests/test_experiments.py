@@ -285,6 +285,32 @@ def test_evaluate_scores_view_accuracy_with_rolled_cameras(tmp_path, tiny_world)
         assert k in res
 
 
+def test_evaluation_passes_control_guidance_to_sampling(tmp_path, tiny_world):
+    """--control-guidance reaches the sampler for the controlled views (not the null-control
+    ones, where there is nothing to guide on) and is recorded in the scores."""
+    from realiz3d import pipeline as pl
+    from realiz3d.experiments import evaluate_checkpoint
+    from tiny_backbones import save_tiny_checkpoint
+
+    ck = save_tiny_checkpoint(tmp_path / "ck", control="camera")
+    seen = []
+    orig = pl.Realiz3DPipeline.__call__
+
+    def spy(self, *a, **kw):
+        seen.append((bool(kw["control"].abs().sum() > 0), kw.get("control_guidance_scale")))
+        return orig(self, *a, **kw)
+
+    pl.Realiz3DPipeline.__call__ = spy
+    try:
+        res = evaluate_checkpoint(ck, "multiview", tiny_world / "heldout", "real", n_assets=2, steps=2,
+                                  control_guidance=2.5)
+    finally:
+        pl.Realiz3DPipeline.__call__ = orig
+    assert res["control_guidance"] == 2.5
+    assert (True, 2.5) in seen and (False, 0.0) in seen  # controlled views guided; null-control views not
+    assert all(g == (2.5 if c else 0.0) for c, g in seen)
+
+
 def test_claims_are_paired_intervals_with_verdicts(tmp_path):
     """Paired differences over seeds, a 95% t interval, and the verdict from where the interval lies."""
     import json

@@ -90,6 +90,7 @@ class EvalSettings:
     guidance: float = 3.0
     seed: int = 0
     batch: int = 8
+    control_guidance: float = 0.0  # guidance on the control too (models trained with train.control_dropout)
 
 
 def generate_for_assets(pipe, assets: SyntheticSet, schedule, settings: EvalSettings, control: str | None = "auto",
@@ -113,7 +114,8 @@ def generate_for_assets(pipe, assets: SyntheticSet, schedule, settings: EvalSett
                                                                                assets.resolution, assets.resolution)
         res = pipe([assets.captions[i] for i in chunk], num_views=assets.num_views,
                    seed=[settings.seed + i for i in chunk], num_inference_steps=settings.steps,
-                   guidance_scale=settings.guidance, schedule=schedule, control=ctrl)
+                   guidance_scale=settings.guidance, schedule=schedule, control=ctrl,
+                   control_guidance_scale=settings.control_guidance if control == "auto" else 0.0)
         out.append(res.views)
     return torch.cat(out)
 
