@@ -229,15 +229,8 @@ class Realiz3DPipeline:
         unknown = set(callback_on_step_end_tensor_inputs) - {"latents"}
         if unknown:
             raise InputError(f"callback_on_step_end_tensor_inputs: {sorted(unknown)} not available (only 'latents')")
-        prompts = [prompt] if isinstance(prompt, str) else list(prompt)
-        for p in prompts:
-            if not isinstance(p, str) or not p.strip():
-                raise InputError("prompt: expected a non-empty caption")
+        prompts, seeds, negs = _prompt_lists(prompt, seed, negative_prompt)
         b = len(prompts)
-        seeds = [seed + i for i in range(b)] if isinstance(seed, int) else list(seed)
-        if len(seeds) != b:
-            raise InputError(f"{len(seeds)} seeds for {b} prompts")
-        negs = [negative_prompt] * b if isinstance(negative_prompt, str) else list(negative_prompt)
         sched = schedule if isinstance(schedule, DomainSchedule) else DomainSchedule(schedule)
         if not self.model.has_domain:
             sched = DomainSchedule("real")  # a base or baseline model: nothing to shift
@@ -254,14 +247,7 @@ class Realiz3DPipeline:
             control = control.to(dev)
         size = int(self.model.backbone.config.sample_size)
         shape = (num_views, self.model.config.pred_channels, size, size)
-        if latents is None and generator is not None:
-            gens = generator if isinstance(generator, list) else None
-            if gens is not None and len(gens) != b:
-                raise InputError(f"{len(gens)} generators for {b} prompts")
-            latents = torch.stack([torch.randn(shape, generator=g) for g in gens]) if gens else \
-                torch.randn((b, *shape), generator=generator)
-        if latents is not None and tuple(latents.shape) != (b, *shape):
-            raise InputError(f"latents of shape {tuple(latents.shape)}: expected {(b, *shape)}")
+        latents = _initial_latents(latents, generator, b, shape)
         callback = None
         if callback_on_step_end is not None:
             def callback(i, t, x):
@@ -274,19 +260,8 @@ class Realiz3DPipeline:
                    latents=latents, control_guidance=control_guidance_scale)
         if self.codec is not None:
             x = self.codec.decode(x)
-        x = x.clamp(-1, 1)
-        from PIL import Image
-
-        from .visual import to_uint8_images
-
-        x = x.float()
-        if output_type == "pil":
-            arr = to_uint8_images(x)  # (B, N, H, W, 3)
-            images = [Image.fromarray(tile(a, channels_last=True)) for a in arr]
-        elif output_type == "np":
-            images = ((x + 1) / 2).permute(0, 1, 3, 4, 2).cpu().numpy()
-        else:
-            images = ((x + 1) / 2).cpu()
+        x = x.clamp(-1, 1).float()
+        images = _images(x, output_type)
         settings = [{"checkpoint": self.checkpoint, "prompt": p, "negative_prompt": n, "seed": s, "num_views": num_views,
                      "steps": num_inference_steps, "guidance": guidance_scale,
                      "control_guidance": control_guidance_scale, "schedule": sched.to_dict(),
@@ -320,3 +295,45 @@ def write_outputs(out: PipelineOutput, out_dir: Path, names: list[str] | None = 
         (d / "settings.json").write_text(json.dumps(st, indent=2))
         paths.append(d)
     return paths
+
+
+def _prompt_lists(prompt, seed, negative_prompt) -> tuple[list[str], list[int], list[str]]:
+    """The prompts, one seed and one negative prompt per prompt (seed i = seed + i for an int)."""
+    prompts = [prompt] if isinstance(prompt, str) else list(prompt)
+    for p in prompts:
+        if not isinstance(p, str) or not p.strip():
+            raise InputError("prompt: expected a non-empty caption")
+    b = len(prompts)
+    seeds = [seed + i for i in range(b)] if isinstance(seed, int) else list(seed)
+    if len(seeds) != b:
+        raise InputError(f"{len(seeds)} seeds for {b} prompts")
+    negs = [negative_prompt] * b if isinstance(negative_prompt, str) else list(negative_prompt)
+    return prompts, seeds, negs
+
+
+def _initial_latents(latents, generator, b: int, shape: tuple) -> torch.Tensor | None:
+    """The starting noise (B, N, C, h, w): given, or drawn from the generator(s); None = from the seeds."""
+    if latents is None and generator is not None:
+        gens = generator if isinstance(generator, list) else None
+        if gens is not None and len(gens) != b:
+            raise InputError(f"{len(gens)} generators for {b} prompts")
+        latents = torch.stack([torch.randn(shape, generator=g) for g in gens]) if gens else \
+            torch.randn((b, *shape), generator=generator)
+    if latents is not None and tuple(latents.shape) != (b, *shape):
+        raise InputError(f"latents of shape {tuple(latents.shape)}: expected {(b, *shape)}")
+    return latents
+
+
+def _images(x: torch.Tensor, output_type: str):
+    """Views (B, N, 3, H, W) in [-1, 1] as output_type: one PIL grid per prompt, numpy
+    (B, N, H, W, 3) in [0, 1], or a tensor (B, N, 3, H, W) in [0, 1]."""
+    if output_type == "pil":
+        from PIL import Image
+
+        from .visual import to_uint8_images
+
+        arr = to_uint8_images(x)  # (B, N, H, W, 3)
+        return [Image.fromarray(tile(a, channels_last=True)) for a in arr]
+    if output_type == "np":
+        return ((x + 1) / 2).permute(0, 1, 3, 4, 2).cpu().numpy()
+    return ((x + 1) / 2).cpu()

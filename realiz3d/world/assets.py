@@ -74,83 +74,135 @@ def build_kind(kind: str, rng: np.random.Generator) -> trimesh.Trimesh:
     return build_kind_posed(kind, rng)[0]
 
 
+# The parts of each kind in its canonical pose (front along +Z); u(a, b) draws a size uniformly.
+
+
+def _mug(u) -> list[trimesh.Trimesh]:
+    parts: list[trimesh.Trimesh] = []
+    r, h = u(0.3, 0.45), u(0.6, 1.0)
+    parts.append(_revolve([[0, 0], [r, 0], [r, h], [r * 0.9, h], [r * 0.9, 0.05], [0, 0.05]]))
+    handle = C.torus(major_radius=h * 0.25, minor_radius=0.05 * h / 0.8, major_sections=24, minor_sections=10)
+    parts.append(_at(handle, x=r, y=h / 2))
+    return parts
+
+
+def _table(u) -> list[trimesh.Trimesh]:
+    parts: list[trimesh.Trimesh] = []
+    w, d, h, t = u(0.9, 1.4), u(0.6, 1.0), u(0.5, 0.9), u(0.05, 0.1)
+    parts.append(_box(w, t, d, y=h - t))
+    lr = u(0.03, 0.07)
+    for sx in (-1, 1):
+        for sz in (-1, 1):
+            parts.append(_cyl(lr, h - t, x=sx * (w / 2 - 2 * lr), z=sz * (d / 2 - 2 * lr), sections=12))
+    return parts
+
+
+def _lamp(u) -> list[trimesh.Trimesh]:
+    parts: list[trimesh.Trimesh] = []
+    h, br, sr = u(0.9, 1.5), u(0.2, 0.35), u(0.3, 0.5)
+    parts.append(_cyl(br, 0.06))
+    parts.append(_cyl(0.03, h, sections=12))
+    shade = _revolve([[0.001, h + 0.35], [sr * 0.55, h + 0.35], [sr, h - 0.05], [0.001, h - 0.05]])
+    parts.append(shade)
+    return parts
+
+
+def _mushroom(u) -> list[trimesh.Trimesh]:
+    parts: list[trimesh.Trimesh] = []
+    sh, sr, cr = u(0.3, 0.7), u(0.08, 0.18), u(0.35, 0.6)
+    parts.append(_cyl(sr, sh, sections=20))
+    ch = cr * u(0.5, 0.8)
+    a = np.linspace(0, np.pi / 2, 12)
+    prof = [[0.001, 0.0]] + [[cr * np.cos(t), ch * np.sin(t)] for t in a[:-1]] + [[0.001, ch]]
+    parts.append(_at(_revolve(prof), y=sh * 0.95))
+    return parts
+
+
+def _snowman(u) -> list[trimesh.Trimesh]:
+    parts: list[trimesh.Trimesh] = []
+    r1, r2, r3 = u(0.35, 0.45), u(0.25, 0.32), u(0.16, 0.22)
+    parts += [_sphere(r1, r1), _sphere(r2, 2 * r1 + r2 * 0.8), _sphere(r3, 2 * r1 + 1.6 * r2 + r3 * 0.8)]
+    nose = C.cone(radius=0.04, height=0.18, sections=12)
+    parts.append(_at(nose, y=2 * r1 + 1.6 * r2 + r3 * 0.8, z=r3 * 0.9))
+    return parts
+
+
+def _vase(u) -> list[trimesh.Trimesh]:
+    parts: list[trimesh.Trimesh] = []
+    h, rb, rm, rn = u(0.9, 1.4), u(0.15, 0.25), u(0.3, 0.45), u(0.1, 0.18)
+    parts.append(_revolve([[0.001, 0], [rb, 0], [rm, h * 0.4], [rn, h * 0.85], [rn * 1.3, h], [0.001, h]]))
+    return parts
+
+
+def _chair(u) -> list[trimesh.Trimesh]:
+    parts: list[trimesh.Trimesh] = []
+    s, h, bh = u(0.6, 0.8), u(0.4, 0.55), u(0.5, 0.8)
+    parts.append(_box(s, 0.06, s, y=h))
+    parts.append(_box(s, bh, 0.06, y=h, z=-s / 2 + 0.03))
+    for sx in (-1, 1):
+        for sz in (-1, 1):
+            parts.append(_box(0.06, h, 0.06, x=sx * (s / 2 - 0.03), z=sz * (s / 2 - 0.03)))
+    return parts
+
+
+def _bowl(u) -> list[trimesh.Trimesh]:
+    parts: list[trimesh.Trimesh] = []
+    r, h = u(0.5, 0.7), u(0.25, 0.45)
+    parts.append(_revolve([[0.001, 0], [r * 0.5, 0], [r, h], [r * 0.93, h], [r * 0.45, 0.06], [0.001, 0.06]]))
+    return parts
+
+
+def _bottle(u) -> list[trimesh.Trimesh]:
+    parts: list[trimesh.Trimesh] = []
+    r, h, nh = u(0.2, 0.3), u(0.6, 0.9), u(0.25, 0.4)
+    parts.append(_revolve([[0.001, 0], [r, 0], [r, h], [r * 0.35, h + nh * 0.4], [r * 0.35, h + nh], [0.001, h + nh]]))
+    return parts
+
+
+def _donut(u) -> list[trimesh.Trimesh]:
+    parts: list[trimesh.Trimesh] = []
+    R, r = u(0.35, 0.45), u(0.12, 0.2)
+    d = C.torus(major_radius=R, minor_radius=r, major_sections=32, minor_sections=16)
+    d.apply_transform(T.rotation_matrix(np.pi / 2 - u(0.0, 0.4), [1, 0, 0]))  # lying flat, tilted a little
+    parts.append(_at(d, y=r))
+    return parts
+
+
+def _house(u) -> list[trimesh.Trimesh]:
+    parts: list[trimesh.Trimesh] = []
+    w, d, h = u(0.7, 1.0), u(0.6, 0.9), u(0.4, 0.7)
+    parts.append(_box(w, h, d))
+    rh = u(0.3, 0.5)
+    roof = trimesh.Trimesh(
+        vertices=[[-w / 2 - 0.05, h, -d / 2 - 0.05], [w / 2 + 0.05, h, -d / 2 - 0.05], [w / 2 + 0.05, h, d / 2 + 0.05],
+                  [-w / 2 - 0.05, h, d / 2 + 0.05], [0, h + rh, -d / 2 - 0.05], [0, h + rh, d / 2 + 0.05]],
+        faces=[[0, 1, 4], [3, 5, 2], [0, 4, 5], [0, 5, 3], [1, 2, 5], [1, 5, 4], [0, 3, 2], [0, 2, 1]],
+    )
+    roof.fix_normals()
+    parts.append(roof)
+    parts.append(_box(w * 0.2, h * 0.55, 0.03, z=d / 2))
+    return parts
+
+
+def _tree(u) -> list[trimesh.Trimesh]:
+    parts: list[trimesh.Trimesh] = []
+    th, tr, ch, cr = u(0.25, 0.45), u(0.06, 0.1), u(0.6, 1.0), u(0.3, 0.45)
+    parts.append(_cyl(tr, th, sections=14))
+    for i in range(2):
+        cone = C.cone(radius=cr * (1 - 0.3 * i), height=ch * 0.7, sections=24)
+        cone.apply_transform(T.rotation_matrix(-np.pi / 2, [1, 0, 0]))
+        parts.append(_at(cone, y=th + i * ch * 0.35))
+    return parts
+
+_KIND_PARTS = {"mug": _mug, "table": _table, "lamp": _lamp, "mushroom": _mushroom, "snowman": _snowman, "vase": _vase, "chair": _chair, "bowl": _bowl, "bottle": _bottle, "donut": _donut, "house": _house, "tree": _tree}
+
+
 def build_kind_posed(kind: str, rng: np.random.Generator) -> tuple[trimesh.Trimesh, float]:
     """The mesh of a kind in its canonical pose turned by a small random yaw, and that yaw
     (radians about +Y; the front, +Z before the turn, points along (sin yaw, 0, cos yaw))."""
-    u = lambda a, b: float(rng.uniform(a, b))  # noqa: E731
-    parts: list[trimesh.Trimesh] = []
-    if kind == "mug":
-        r, h = u(0.3, 0.45), u(0.6, 1.0)
-        parts.append(_revolve([[0, 0], [r, 0], [r, h], [r * 0.9, h], [r * 0.9, 0.05], [0, 0.05]]))
-        handle = C.torus(major_radius=h * 0.25, minor_radius=0.05 * h / 0.8, major_sections=24, minor_sections=10)
-        parts.append(_at(handle, x=r, y=h / 2))
-    elif kind == "table":
-        w, d, h, t = u(0.9, 1.4), u(0.6, 1.0), u(0.5, 0.9), u(0.05, 0.1)
-        parts.append(_box(w, t, d, y=h - t))
-        lr = u(0.03, 0.07)
-        for sx in (-1, 1):
-            for sz in (-1, 1):
-                parts.append(_cyl(lr, h - t, x=sx * (w / 2 - 2 * lr), z=sz * (d / 2 - 2 * lr), sections=12))
-    elif kind == "lamp":
-        h, br, sr = u(0.9, 1.5), u(0.2, 0.35), u(0.3, 0.5)
-        parts.append(_cyl(br, 0.06))
-        parts.append(_cyl(0.03, h, sections=12))
-        shade = _revolve([[0.001, h + 0.35], [sr * 0.55, h + 0.35], [sr, h - 0.05], [0.001, h - 0.05]])
-        parts.append(shade)
-    elif kind == "mushroom":
-        sh, sr, cr = u(0.3, 0.7), u(0.08, 0.18), u(0.35, 0.6)
-        parts.append(_cyl(sr, sh, sections=20))
-        ch = cr * u(0.5, 0.8)
-        a = np.linspace(0, np.pi / 2, 12)
-        prof = [[0.001, 0.0]] + [[cr * np.cos(t), ch * np.sin(t)] for t in a[:-1]] + [[0.001, ch]]
-        parts.append(_at(_revolve(prof), y=sh * 0.95))
-    elif kind == "snowman":
-        r1, r2, r3 = u(0.35, 0.45), u(0.25, 0.32), u(0.16, 0.22)
-        parts += [_sphere(r1, r1), _sphere(r2, 2 * r1 + r2 * 0.8), _sphere(r3, 2 * r1 + 1.6 * r2 + r3 * 0.8)]
-        nose = C.cone(radius=0.04, height=0.18, sections=12)
-        parts.append(_at(nose, y=2 * r1 + 1.6 * r2 + r3 * 0.8, z=r3 * 0.9))
-    elif kind == "vase":
-        h, rb, rm, rn = u(0.9, 1.4), u(0.15, 0.25), u(0.3, 0.45), u(0.1, 0.18)
-        parts.append(_revolve([[0.001, 0], [rb, 0], [rm, h * 0.4], [rn, h * 0.85], [rn * 1.3, h], [0.001, h]]))
-    elif kind == "chair":
-        s, h, bh = u(0.6, 0.8), u(0.4, 0.55), u(0.5, 0.8)
-        parts.append(_box(s, 0.06, s, y=h))
-        parts.append(_box(s, bh, 0.06, y=h, z=-s / 2 + 0.03))
-        for sx in (-1, 1):
-            for sz in (-1, 1):
-                parts.append(_box(0.06, h, 0.06, x=sx * (s / 2 - 0.03), z=sz * (s / 2 - 0.03)))
-    elif kind == "bowl":
-        r, h = u(0.5, 0.7), u(0.25, 0.45)
-        parts.append(_revolve([[0.001, 0], [r * 0.5, 0], [r, h], [r * 0.93, h], [r * 0.45, 0.06], [0.001, 0.06]]))
-    elif kind == "bottle":
-        r, h, nh = u(0.2, 0.3), u(0.6, 0.9), u(0.25, 0.4)
-        parts.append(_revolve([[0.001, 0], [r, 0], [r, h], [r * 0.35, h + nh * 0.4], [r * 0.35, h + nh], [0.001, h + nh]]))
-    elif kind == "donut":
-        R, r = u(0.35, 0.45), u(0.12, 0.2)
-        d = C.torus(major_radius=R, minor_radius=r, major_sections=32, minor_sections=16)
-        d.apply_transform(T.rotation_matrix(np.pi / 2 - u(0.0, 0.4), [1, 0, 0]))  # lying flat, tilted a little
-        parts.append(_at(d, y=r))
-    elif kind == "house":
-        w, d, h = u(0.7, 1.0), u(0.6, 0.9), u(0.4, 0.7)
-        parts.append(_box(w, h, d))
-        rh = u(0.3, 0.5)
-        roof = trimesh.Trimesh(
-            vertices=[[-w / 2 - 0.05, h, -d / 2 - 0.05], [w / 2 + 0.05, h, -d / 2 - 0.05], [w / 2 + 0.05, h, d / 2 + 0.05],
-                      [-w / 2 - 0.05, h, d / 2 + 0.05], [0, h + rh, -d / 2 - 0.05], [0, h + rh, d / 2 + 0.05]],
-            faces=[[0, 1, 4], [3, 5, 2], [0, 4, 5], [0, 5, 3], [1, 2, 5], [1, 5, 4], [0, 3, 2], [0, 2, 1]],
-        )
-        roof.fix_normals()
-        parts.append(roof)
-        parts.append(_box(w * 0.2, h * 0.55, 0.03, z=d / 2))
-    elif kind == "tree":
-        th, tr, ch, cr = u(0.25, 0.45), u(0.06, 0.1), u(0.6, 1.0), u(0.3, 0.45)
-        parts.append(_cyl(tr, th, sections=14))
-        for i in range(2):
-            cone = C.cone(radius=cr * (1 - 0.3 * i), height=ch * 0.7, sections=24)
-            cone.apply_transform(T.rotation_matrix(-np.pi / 2, [1, 0, 0]))
-            parts.append(_at(cone, y=th + i * ch * 0.35))
-    else:
+    if kind not in _KIND_PARTS:
         raise InputError(f"unknown object kind {kind!r}: expected one of {KINDS}")
+    parts = _KIND_PARTS[kind](lambda a, b: float(rng.uniform(a, b)))
     mesh = trimesh.util.concatenate(parts)
     yaw = np.radians(rng.uniform(-15, 15))
     mesh.apply_transform(T.rotation_matrix(yaw, [0, 1, 0]))
