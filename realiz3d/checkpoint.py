@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .config import RunConfig, to_dict
-from .errors import InputFileError
+from .errors import InputError, InputFileError
 
 SCHEMA_VERSION = 1  # of TrainedWith; checkpoints without one are version 0 (before this record had a schema)
 CONFIG_FILE = "realiz3d_config.json"
@@ -156,6 +156,142 @@ def save_checkpoint(accel, cfg: RunConfig, out: Path, step: int) -> Path | None:
             shutil.rmtree(old, ignore_errors=True)
     accel.wait_for_everyone()
     return final
+
+
+# -- an exported model: writing and reading it --------------------------------------------
+# an adapter-only checkpoint (stage 1) names the backbone it was trained on here, not a copy of it
+BASE_REFERENCE_FILE = "base_model.json"
+BUILTIN_BASE = "builtin:base"  # the shipped base model, wherever realiz3d is installed
+# small modules saved beside the backbone as <file> (their state_dict), when the model has them
+OPTIONAL_MODULE_FILES = {"switcher": "domain_switcher.safetensors", "camera_embedding": "camera_embedding.safetensors"}
+
+
+def write_model(model, path: str | Path, backbone: bool = True) -> None:
+    """An exported model (Realiz3DTransformer.save_pretrained): realiz3d_config.json, the backbone
+    in `transformer/` (or, backbone=False, base_model.json: its folder and weights hash), the
+    Domain Shifters and the optional modules."""
+    from safetensors.torch import save_file
+
+    path = Path(path)
+    path.mkdir(parents=True, exist_ok=True)
+    if backbone:
+        model.backbone.save_pretrained(path / "transformer", safe_serialization=True)
+    else:
+        if model.backbone_source is None:
+            raise InputError("an adapter-only export needs a backbone loaded from a folder (this one was built in memory)")
+        (path / BASE_REFERENCE_FILE).write_text(json.dumps(
+            {"transformer": _reference(model.backbone_source), "sha256": backbone_hash(model.backbone)}, indent=2))
+    if model.shifters is not None:
+        model.shifters.save(path / "domain_shifters.safetensors")
+    for name, fname in OPTIONAL_MODULE_FILES.items():
+        mod = getattr(model, name)
+        if mod is not None:
+            save_file({k: v.detach().cpu().contiguous() for k, v in mod.state_dict().items()}, str(path / fname))
+    tmp = path / (CONFIG_FILE + ".tmp")
+    tmp.write_text(json.dumps(dataclasses.asdict(model.config), indent=2))
+    tmp.replace(path / CONFIG_FILE)
+
+
+def read_model(path: str | Path, backbone=None, cls=None, **overrides):
+    """The model an exported folder holds (Realiz3DTransformer.from_pretrained); with `backbone`
+    given, that backbone with the folder's adapters. overrides: ModelConfig fields to replace."""
+    from safetensors.torch import load_file
+
+    from .models.domain_shifter import DomainShifters
+    from .models.model import ModelConfig, Realiz3DTransformer
+
+    cls = cls or Realiz3DTransformer
+    path = Path(path)
+    cfg_file = path / CONFIG_FILE
+    if not cfg_file.is_file():
+        raise InputFileError(f"{path}: not a realiz3d checkpoint (no {CONFIG_FILE})")
+    raw = json.loads(cfg_file.read_text())
+    raw.setdefault("shifter_tokens", "image")  # saved before the option: the image tokens only
+    raw.update(overrides)
+    config = ModelConfig(**raw)
+    source = None
+    if backbone is None:
+        source, expected = _backbone_folder(path)
+        backbone = load_backbone(source)
+        if expected is not None and backbone_hash(backbone) != expected:
+            import warnings
+
+            warnings.warn(f"{path} was trained on a backbone whose weights differ from those now at {source} "
+                          "(its base_model.json hash does not match)")
+    model = cls(backbone, config)
+    model.backbone_source = source
+    if model.shifters is not None and (path / "domain_shifters.safetensors").exists():
+        loaded = DomainShifters.load(path / "domain_shifters.safetensors", expect=model.shifters.config)
+        model.shifters.load_state_dict(loaded.state_dict())
+    for name, fname in OPTIONAL_MODULE_FILES.items():
+        mod = getattr(model, name)
+        if mod is not None and (path / fname).exists():
+            mod.load_state_dict(load_file(str(path / fname)))
+    return model
+
+
+def backbone_hash(backbone) -> str:
+    """sha256 of a backbone's weights (names, dtypes, shapes and values), to tell whether
+    adapters meet the backbone they were trained on."""
+    import hashlib
+
+    import torch
+
+    h = hashlib.sha256()
+    for name, t in sorted(backbone.state_dict().items()):
+        t = t.detach().cpu().contiguous()
+        h.update(f"{name}|{t.dtype}|{tuple(t.shape)}".encode())
+        h.update(t.reshape(-1).view(torch.uint8).numpy().tobytes())
+    return h.hexdigest()
+
+
+def _reference(folder: Path) -> str:
+    from .models.builtin import BASE_MODEL_DIR
+
+    folder = Path(folder).resolve()
+    return BUILTIN_BASE if folder == (BASE_MODEL_DIR / "transformer").resolve() else str(folder)
+
+
+def _backbone_folder(path: Path) -> tuple[Path, str | None]:
+    """The transformer folder of checkpoint `path` (its own, or the one its base_model.json
+    names) and the weights hash it expects (None for a full checkpoint)."""
+    own = path / "transformer"
+    ref_file = path / BASE_REFERENCE_FILE
+    if own.is_dir() or not ref_file.is_file():
+        return own, None
+    ref = json.loads(ref_file.read_text())
+    if ref.get("transformer") == BUILTIN_BASE:
+        from .models.builtin import BASE_MODEL_DIR
+
+        folder = BASE_MODEL_DIR / "transformer"
+    else:
+        folder = Path(ref.get("transformer", ""))
+    if not (folder / "config.json").is_file():
+        raise InputFileError(f"{path}: an adapter-only checkpoint of the backbone at {folder}, which is not there "
+                             f"(edit {ref_file} to point at it)")
+    return folder, ref.get("sha256")
+
+
+def load_backbone(path: str | Path, dtype=None):
+    """Load a diffusers transformer from a local folder (no network), in `dtype`."""
+    import diffusers
+    import torch
+
+    from .models.families import FAMILIES
+
+    dtype = dtype or torch.float32
+    path = Path(path)
+    cfg_file = path / "config.json"
+    if not cfg_file.is_file():
+        raise InputFileError(f"{path}: no diffusers transformer here (missing config.json)")
+    cls_name = json.loads(cfg_file.read_text()).get("_class_name")
+    known = {c for f in FAMILIES.values() for c in f.classes}
+    if cls_name not in known:
+        raise InputError(f"{path}: backbone class {cls_name!r} is not supported (expected one of {sorted(known)})")
+    try:
+        return getattr(diffusers, cls_name).from_pretrained(str(path), local_files_only=True, torch_dtype=dtype)
+    except (OSError, ValueError, RuntimeError) as e:
+        raise InputError(f"{path}: cannot load the backbone weights ({str(e).strip().splitlines()[0][:160]})") from None
 
 
 # -- exporting -------------------------------------------------------------------------------

@@ -143,7 +143,7 @@ class Realiz3DPipeline:
         text-to-image model, e.g. for `realiz3d make-real`."""
         from .latent import LatentStack, PipelineTextEncoder
         from .models import ModelConfig
-        from .models.model import load_backbone
+        from .checkpoint import load_backbone
 
         folder = Path(folder)
         device = default_device(device)

@@ -46,7 +46,7 @@ def build_model(cfg: RunConfig) -> Realiz3DTransformer:
         raise ConfigError("this config trains a latent backbone: set model.path=/path/to/the/diffusers/pipeline/folder")
     if cfg.model.path and init == "base":  # a latent backbone's own transformer
         from .latent import is_pipeline_folder
-        from .models.model import load_backbone
+        from .checkpoint import load_backbone
 
         path = Path(cfg.model.path)
         if not is_pipeline_folder(path):

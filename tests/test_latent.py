@@ -61,7 +61,7 @@ def test_pipeline_folders_load_offline_with_their_objective(pipes):
 
 def test_model_from_pipeline_starts_as_its_transformer(pipes):
     """Shifters and the widened control input start as the identity on a pipeline's transformer."""
-    from realiz3d.models.model import load_backbone
+    from realiz3d.checkpoint import load_backbone
     from realiz3d.run_setup import build_model
     from realiz3d.config import load_config
     from tiny_backbones import direct
@@ -92,7 +92,7 @@ def test_stage1_stage2_generate_texture(tmp_path, tiny_world, pipes, family, con
     assert s1["step"] == 3
     # stage 1 exports the shifters and a reference to the pipeline's transformer, whose weights
     # it left as they were (the hash it records is that of the untouched base transformer)
-    from realiz3d.models.model import backbone_hash, load_backbone
+    from realiz3d.checkpoint import backbone_hash, load_backbone
 
     s1_final = tmp_path / "s1" / "final"
     ref = json.loads((s1_final / "base_model.json").read_text())

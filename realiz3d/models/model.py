@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import inspect
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
@@ -26,16 +26,11 @@ from torch import nn
 from .attention import MultiviewAttnProcessor, MultiviewJointAttnProcessor, ViewLayout
 from .control import CameraEmbedding, control_channels, control_to_resolution, widen_patch_embedding
 from .domain_shifter import DomainShifters, DomainSpec, ShifterConfig, resolve_domain
-from .families import FAMILIES, Family, TextCondition, family_of
+from .families import Family, TextCondition, family_of
 from .switcher import DomainSwitcher
-from ..errors import InputError, InputFileError
+from ..errors import InputError
 
 DOMAIN_MECHANISMS = ("shifter", "switcher", "none")
-# an adapter-only checkpoint (stage 1) names the backbone it was trained on here, not a copy of it
-BASE_REFERENCE_FILE = "base_model.json"
-BUILTIN_BASE = "builtin:base"  # the shipped base model, wherever realiz3d is installed
-# small modules saved beside the backbone as <file> (their state_dict), when the model has them
-OPTIONAL_MODULE_FILES = {"switcher": "domain_switcher.safetensors", "camera_embedding": "camera_embedding.safetensors"}
 
 
 @dataclass
@@ -417,61 +412,19 @@ class Realiz3DTransformer(nn.Module):
         """Write realiz3d_config.json, the backbone (diffusers format, in `transformer/`)
         and the domain mechanism (safetensors) into `path`. backbone=False writes the adapters
         only, with a reference to the backbone's folder and a hash of its weights
-        (base_model.json; the model must have been loaded from a folder)."""
-        path = Path(path)
-        path.mkdir(parents=True, exist_ok=True)
-        if backbone:
-            self.backbone.save_pretrained(path / "transformer", safe_serialization=True)
-        else:
-            if self.backbone_source is None:
-                raise InputError("an adapter-only export needs a backbone loaded from a folder (this one was built in memory)")
-            (path / BASE_REFERENCE_FILE).write_text(json.dumps(
-                {"transformer": _reference(self.backbone_source), "sha256": backbone_hash(self.backbone)}, indent=2))
-        if self.shifters is not None:
-            self.shifters.save(path / "domain_shifters.safetensors")
-        from safetensors.torch import save_file
+        (base_model.json; the model must have been loaded from a folder). The format lives in
+        realiz3d.checkpoint (write_model)."""
+        from ..checkpoint import write_model
 
-        for name, fname in OPTIONAL_MODULE_FILES.items():
-            mod = getattr(self, name)
-            if mod is not None:
-                save_file({k: v.detach().cpu().contiguous() for k, v in mod.state_dict().items()}, str(path / fname))
-        tmp = path / "realiz3d_config.json.tmp"
-        tmp.write_text(json.dumps(asdict(self.config), indent=2))
-        tmp.replace(path / "realiz3d_config.json")
+        write_model(self, path, backbone=backbone)
 
     @classmethod
     def from_pretrained(cls, path: str | Path, backbone: nn.Module | None = None, **overrides) -> "Realiz3DTransformer":
-        """Load a model saved by save_pretrained (or attach its saved shifters to `backbone`)."""
-        path = Path(path)
-        cfg_file = path / "realiz3d_config.json"
-        if not cfg_file.is_file():
-            raise InputFileError(f"{path}: not a realiz3d checkpoint (no realiz3d_config.json)")
-        raw = json.loads(cfg_file.read_text())
-        raw.setdefault("shifter_tokens", "image")  # saved before the option: the image tokens only
-        raw.update(overrides)
-        config = ModelConfig(**raw)
-        source = None
-        if backbone is None:
-            source, expected = _backbone_folder(path)
-            backbone = load_backbone(source)
-            if expected is not None and backbone_hash(backbone) != expected:
-                import warnings
+        """Load a model saved by save_pretrained (or attach its saved shifters to `backbone`);
+        realiz3d.checkpoint.read_model."""
+        from ..checkpoint import read_model
 
-                warnings.warn(f"{path} was trained on a backbone whose weights differ from those now at {source} "
-                              "(its base_model.json hash does not match)")
-        model = cls(backbone, config)
-        model.backbone_source = source
-        if model.shifters is not None and (path / "domain_shifters.safetensors").exists():
-            loaded = DomainShifters.load(path / "domain_shifters.safetensors", expect=model.shifters.config)
-            model.shifters.load_state_dict(loaded.state_dict())
-        from safetensors.torch import load_file
-
-        for name, fname in OPTIONAL_MODULE_FILES.items():
-            mod = getattr(model, name)
-            if mod is not None and (path / fname).exists():
-                mod.load_state_dict(load_file(str(path / fname)))
-        return model
-
+        return read_model(path, backbone=backbone, cls=cls, **overrides)
 
     def load_domain_shifters(self, path: str | Path) -> None:
         """Load Domain Shifters saved by another run (a checkpoint folder or its
@@ -486,67 +439,11 @@ class Realiz3DTransformer(nn.Module):
         if loaded.config.rank != self.shifters.config.rank or loaded.config.embed_dim != self.shifters.config.embed_dim:
             raise InputError(f"{file}: shifters of rank {loaded.config.rank}, embedding {loaded.config.embed_dim}; "
                              f"this model's have rank {self.shifters.config.rank}, embedding {self.shifters.config.embed_dim}")
+        from ..checkpoint import BASE_REFERENCE_FILE, backbone_hash
+
         ref = file.parent / BASE_REFERENCE_FILE
         if ref.is_file() and json.loads(ref.read_text()).get("sha256") != backbone_hash(self.backbone):
             import warnings
 
             warnings.warn(f"{file}: these shifters were trained on a backbone whose weights differ from this model's")
         self.shifters.load_state_dict(loaded.state_dict())
-
-
-def backbone_hash(backbone: nn.Module) -> str:
-    """sha256 of a backbone's weights (names, dtypes, shapes and values), to tell whether
-    adapters meet the backbone they were trained on."""
-    import hashlib
-
-    h = hashlib.sha256()
-    for name, t in sorted(backbone.state_dict().items()):
-        t = t.detach().cpu().contiguous()
-        h.update(f"{name}|{t.dtype}|{tuple(t.shape)}".encode())
-        h.update(t.reshape(-1).view(torch.uint8).numpy().tobytes())
-    return h.hexdigest()
-
-
-def _reference(folder: Path) -> str:
-    from .builtin import BASE_MODEL_DIR
-
-    folder = Path(folder).resolve()
-    return BUILTIN_BASE if folder == (BASE_MODEL_DIR / "transformer").resolve() else str(folder)
-
-
-def _backbone_folder(path: Path) -> tuple[Path, str | None]:
-    """The transformer folder of checkpoint `path` (its own, or the one its base_model.json
-    names) and the weights hash it expects (None for a full checkpoint)."""
-    own = path / "transformer"
-    ref_file = path / BASE_REFERENCE_FILE
-    if own.is_dir() or not ref_file.is_file():
-        return own, None
-    ref = json.loads(ref_file.read_text())
-    if ref.get("transformer") == BUILTIN_BASE:
-        from .builtin import BASE_MODEL_DIR
-
-        folder = BASE_MODEL_DIR / "transformer"
-    else:
-        folder = Path(ref.get("transformer", ""))
-    if not (folder / "config.json").is_file():
-        raise InputFileError(f"{path}: an adapter-only checkpoint of the backbone at {folder}, which is not there "
-                             f"(edit {ref_file} to point at it)")
-    return folder, ref.get("sha256")
-
-
-def load_backbone(path: str | Path, dtype: torch.dtype = torch.float32) -> nn.Module:
-    """Load a diffusers transformer from a local folder (no network), in `dtype`."""
-    import diffusers
-
-    path = Path(path)
-    cfg_file = path / "config.json"
-    if not cfg_file.is_file():
-        raise InputFileError(f"{path}: no diffusers transformer here (missing config.json)")
-    cls_name = json.loads(cfg_file.read_text()).get("_class_name")
-    known = {c for f in FAMILIES.values() for c in f.classes}
-    if cls_name not in known:
-        raise InputError(f"{path}: backbone class {cls_name!r} is not supported (expected one of {sorted(known)})")
-    try:
-        return getattr(diffusers, cls_name).from_pretrained(str(path), local_files_only=True, torch_dtype=dtype)
-    except (OSError, ValueError, RuntimeError) as e:
-        raise InputError(f"{path}: cannot load the backbone weights ({str(e).strip().splitlines()[0][:160]})") from None
