@@ -90,7 +90,8 @@ def is_latent_checkpoint(folder: str | Path) -> bool:
 
 
 # -- training checkpoints ------------------------------------------------------------------
-IDENTITY_DEFAULTS = {"model.camera_embedding": False, "model.camera_embedding_init": "zero", "model.layout": None}
+IDENTITY_DEFAULTS = {"model.camera_embedding": False, "model.camera_embedding_init": "zero", "model.layout": None,
+                     "model.view_rope": None}
 
 
 def identity(cfg: RunConfig) -> dict:
@@ -99,6 +100,7 @@ def identity(cfg: RunConfig) -> dict:
             "model.control": cfg.model.control,
             "model.camera_embedding": cfg.model.camera_embedding,
             "model.camera_embedding_init": cfg.model.camera_embedding_init, "model.layout": cfg.model.layout,
+            "model.view_rope": cfg.model.view_rope,
             "model.objective": cfg.model.objective, "model.path": cfg.model.path, "train.stage": cfg.train.stage}
 
 

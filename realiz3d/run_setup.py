@@ -42,6 +42,8 @@ def build_model(cfg: RunConfig) -> Realiz3DTransformer:
                 camera_embedding_init=cfg.model.camera_embedding_init)
     if cfg.model.layout is not None:
         adds["layout"] = cfg.model.layout
+    if cfg.model.view_rope is not None:
+        adds["view_rope"] = cfg.model.view_rope if control == "camera" else 0
     if cfg.model.path == "required":
         raise ConfigError("this config trains a latent backbone: set model.path=/path/to/the/diffusers/pipeline/folder")
     if cfg.model.path and init == "base":  # a latent backbone's own transformer

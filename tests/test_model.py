@@ -361,6 +361,63 @@ def test_grid_layout_single_image_mode_runs_each_view_at_its_tile():
         ModelConfig(layout="tiles")
 
 
+def _ring(azimuths, res=16):
+    from realiz3d.camera import orbit_camera
+    from realiz3d.pipeline import camera_maps
+
+    return camera_maps([orbit_camera(a, 20.0, 2.6, res) for a in azimuths], 2)  # (2, N, 6, res, res)
+
+
+def test_view_azimuths_reads_the_cameras_and_zero_for_null_control():
+    import math
+
+    from realiz3d.models.model import view_azimuths
+
+    az = [0.0, 90.0, 135.0, 200.0, 315.0]
+    got = view_azimuths(_ring(az)[0])
+    want = torch.tensor([math.radians(a) for a in az])
+    diff = torch.remainder(got - want + math.pi, 2 * math.pi) - math.pi
+    assert diff.abs().max() < 1e-3
+    assert torch.equal(view_azimuths(torch.zeros(3, 6, 16, 16)), torch.zeros(3))
+
+
+@pytest.mark.parametrize("family", ["pixart", "sd3"])
+def test_view_rope_is_identity_for_null_control_and_single_images_and_sees_relative_azimuth_only(family):
+    """model.view_rope turns queries and keys by the view's azimuth: null control and single-image
+    mode give the model without it exactly; between views only the azimuth difference counts."""
+    _, plain = wrap(family, domain="shifter", control="camera")
+    _, rope = wrap(family, domain="shifter", control="camera", view_rope=2)
+    x, t, cond = inputs(family, batch=2, views=4)
+    cams = _ring([0, 90, 180, 270])
+    with torch.no_grad():
+        torch.testing.assert_close(rope(x, t, cond, control=None, domain="real"),
+                                   plain(x, t, cond, control=None, domain="real"), rtol=1e-5, atol=1e-5)
+        torch.testing.assert_close(rope(x, t, cond, control=cams, domain="real", multiview=False),
+                                   plain(x, t, cond, control=cams, domain="real", multiview=False), rtol=1e-5, atol=1e-5)
+        a = rope(x, t, cond, control=cams, domain="real")
+        turned = rope(x, t, cond, control=_ring([37, 127, 217, 307]), domain="real")  # every camera + 37 degrees
+        other = rope(x, t, cond, control=_ring([0, 180, 90, 270]), domain="real")  # other differences
+        ref = plain(x, t, cond, control=cams, domain="real")
+    assert not torch.allclose(a, ref, atol=1e-4)  # the cameras reach attention from the first step
+    torch.testing.assert_close(turned, a, rtol=1e-4, atol=1e-4)
+    assert not torch.allclose(other, a, atol=1e-4)
+
+
+def test_view_rope_config_and_round_trip(tmp_path):
+    _, model = wrap("pixart", control="camera", view_rope=3)
+    model.save_pretrained(tmp_path / "ck")
+    assert Realiz3DTransformer.from_pretrained(tmp_path / "ck").layout.rope_pairs == 3
+    assert wrap("pixart", control="camera")[1].layout.rope_pairs == 0  # off unless asked for
+    with pytest.raises(ValueError, match="view_rope needs control='camera'"):
+        ModelConfig(control="texturing", view_rope=2)
+    with pytest.raises(ValueError, match="view_rope=-1"):
+        ModelConfig(control="camera", view_rope=-1)
+    _, wide = wrap("pixart", control="camera", view_rope=1000)
+    x, t, cond = inputs("pixart", batch=2, views=4)
+    with pytest.raises(ValueError, match="channels per attention head"):
+        wide(x, t, cond, control=_ring([0, 90, 180, 270]))
+
+
 def test_sd3_shifter_bias_reaches_text_tokens_by_default_image_only_as_option(tmp_path):
     """Joint blocks: the paper adds the shifter bias to all tokens of a block; 'image' keeps
     the text tokens unshifted (and is what checkpoints saved before the option load as)."""

@@ -410,17 +410,19 @@ def test_noise_shift_is_saved_and_used_for_sampling(tmp_path, tiny_world):
             tiny_cfg(tmp_path, tiny_world, "naive", **dict([bad.split("=")]))
 
 
-def test_grid_layout_is_saved_and_kept_by_a_fine_tune(tmp_path, tiny_world):
+def test_grid_layout_and_view_rope_are_saved_and_kept_by_a_fine_tune(tmp_path, tiny_world):
     from realiz3d.models import Realiz3DTransformer
 
     cfg = tiny_cfg(tmp_path, tiny_world, "naive")
-    cfg.model.control, cfg.model.layout = "camera", "grid"
+    cfg.model.control, cfg.model.layout, cfg.model.view_rope = "camera", "grid", 2
     train(cfg, progress=False)
-    assert Realiz3DTransformer.from_pretrained(Path(cfg.out) / "final").config.layout == "grid"
+    first = Realiz3DTransformer.from_pretrained(Path(cfg.out) / "final").config
+    assert (first.layout, first.view_rope) == ("grid", 2)
     again = tiny_cfg(tmp_path / "b", tiny_world, "naive")
     again.model.control, again.model.init = "camera", str(Path(cfg.out) / "final")
     train(again, progress=False)
-    assert Realiz3DTransformer.from_pretrained(Path(again.out) / "final").config.layout == "grid"
+    kept = Realiz3DTransformer.from_pretrained(Path(again.out) / "final").config
+    assert (kept.layout, kept.view_rope) == ("grid", 2)
     with pytest.raises(ConfigError, match="model.layout"):
         bad = tiny_cfg(tmp_path / "c", tiny_world, "naive")
         bad.model.layout = "tiles"

@@ -8,6 +8,13 @@ batch can hold synthetic grids (multiview) and real images (single-image).
 
 Because each view keeps the per-view position embedding of the pretrained model, a grid
 in single-image mode is computed exactly as its views run one by one.
+
+Relative azimuth (model.view_rope = P > 0, camera control): the first 2P channels of every
+head's queries and keys are turned, pair by pair, by f * azimuth of their view (f = 1..P),
+as rotary position embeddings turn them by position. Between two tokens of one view the
+turns cancel; between views the attention logit then depends on the difference of their
+azimuths only (turning every camera by the same angle changes nothing). Null control
+(no cameras) gives azimuth 0: no turn, the pretrained attention exactly.
 """
 from __future__ import annotations
 
@@ -24,7 +31,26 @@ class ViewLayout:
 
     num_views: int = 1
     multiview: torch.Tensor | None = None  # (B,) bool per sample, None = all single-image
+    rope_pairs: int = 0  # channel pairs per head turned by the view's azimuth (model.view_rope)
+    azimuths: torch.Tensor | None = None  # (B*N,) radians, per view row (None: no turn)
     # set by the model before each forward; processors only read it
+
+
+def turn_by_view(x: torch.Tensor, layout: ViewLayout) -> torch.Tensor:
+    """x (B*N, H, S, d) with the first 2P channels of each head turned by f * azimuth of the
+    row's view, pair (2f-2, 2f-1) at frequency f = 1..P (see the module docstring)."""
+    pairs, az = layout.rope_pairs, layout.azimuths
+    if not pairs or az is None:
+        return x
+    if 2 * pairs > x.shape[-1]:
+        raise InputError(f"model.view_rope={pairs}: needs {2 * pairs} channels per attention head, "
+                         f"the heads have {x.shape[-1]}")
+    f = torch.arange(1, pairs + 1, device=x.device, dtype=torch.float32)
+    ang = az.to(x.device, torch.float32)[:, None] * f  # (B*N, P)
+    cos, sin = ang.cos()[:, None, None, :].to(x.dtype), ang.sin()[:, None, None, :].to(x.dtype)
+    a, b = x[..., 0 : 2 * pairs : 2], x[..., 1 : 2 * pairs : 2]
+    turned = torch.stack([a * cos - b * sin, a * sin + b * cos], -1).flatten(-2)  # (B*N, H, S, 2P)
+    return torch.cat([turned, x[..., 2 * pairs :]], -1)
 
 
 def view_sdpa(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, layout: ViewLayout) -> torch.Tensor:
@@ -72,6 +98,7 @@ class MultiviewAttnProcessor:
             q = attn.norm_q(q)
         if attn.norm_k is not None:
             k = attn.norm_k(k)
+        q, k = turn_by_view(q, self.layout), turn_by_view(k, self.layout)
         out = view_sdpa(q, k, v, self.layout)  # (B*N, H, T, d)
         out = out.transpose(1, 2).flatten(2).to(q.dtype)  # (B*N, T, H*d)
         out = attn.to_out[1](attn.to_out[0](out))
@@ -105,6 +132,8 @@ class MultiviewJointAttnProcessor:
             if attn.norm_added_k is not None:
                 ck = attn.norm_added_k(ck)
             q, k, v = torch.cat([q, cq], 2), torch.cat([k, ck], 2), torch.cat([v, cv], 2)
+        # a view's text tokens turn with its image tokens: within one view nothing changes
+        q, k = turn_by_view(q, self.layout), turn_by_view(k, self.layout)
         out = view_sdpa(q, k, v, self.layout).transpose(1, 2).flatten(2).to(q.dtype)  # (B*N, T+L, H*d)
         image, context = out[:, :t], out[:, t:]
         image = attn.to_out[1](attn.to_out[0](image))

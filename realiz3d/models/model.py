@@ -51,6 +51,9 @@ class ModelConfig:
     # image) or "grid" (the paper's: views tiled into one image, each at the positions of its
     # tile; see grid_position_offsets)
     layout: str = "batch"
+    # control='camera': turn this many channel pairs of every attention head by the view's
+    # azimuth (relative azimuth between views inside multiview attention; 0 = off; see attention.py)
+    view_rope: int = 0
     # joint-attention families (SD3): the shifter bias goes to "all" tokens of a block, as the
     # paper says, or to the "image" tokens only (what checkpoints from before this option did)
     shifter_tokens: str = "all"
@@ -66,6 +69,10 @@ class ModelConfig:
             raise InputError(f"model.shifter_tokens={self.shifter_tokens!r}: expected 'all' or 'image'")
         if self.layout not in ("batch", "grid"):
             raise InputError(f"model.layout={self.layout!r}: expected 'batch' or 'grid'")
+        if self.view_rope < 0:
+            raise InputError(f"model.view_rope={self.view_rope}: expected 0 (off) or a number of channel pairs")
+        if self.view_rope and self.control != "camera":
+            raise InputError(f"model.view_rope needs control='camera', not {self.control!r}")
         if self.camera_embedding_init not in ("zero", "normal"):
             raise InputError(f"model.camera_embedding_init={self.camera_embedding_init!r}: expected 'zero' or 'normal'")
 
@@ -79,6 +86,16 @@ class _Step:
     camera: torch.Tensor | None = None  # (B*N, 6) per-view camera vectors (CameraEmbedding)
     freeze_k: torch.Tensor | None = None  # (B*N,)
     views: int = 1  # N (grid layout: which tile each row of the flat batch is)
+
+
+def view_azimuths(plucker: torch.Tensor) -> torch.Tensor:
+    """(M, 6, H, W) Plücker maps -> (M,) azimuths (radians) of the cameras, from the mean ray
+    direction (a centred camera at azimuth a looks along -(sin a, ., cos a); realiz3d.camera);
+    0 for null control (all-zero rays)."""
+    d = plucker[:, :3].float().mean(dim=(-2, -1))  # (M, 3)
+    dx, dz = -d[:, 0], -d[:, 2]
+    seen = (dx * dx + dz * dz) > 1e-12
+    return torch.where(seen, torch.atan2(dx, dz), torch.zeros_like(dx))
 
 
 def _own(module: nn.Module, model: "Realiz3DTransformer", index: int) -> None:
@@ -260,7 +277,7 @@ class Realiz3DTransformer(nn.Module):
             pe = self.family.patch_embed(backbone)
             _own(pe, self, -1)
             pe.register_forward_hook(_grid_hook)
-        self.layout = ViewLayout()
+        self.layout = ViewLayout(rope_pairs=config.view_rope)
         self._step = _Step()
         # the diffusers transformer folder the backbone weights were loaded from, if any
         self.backbone_source: Path | None = None
@@ -354,6 +371,8 @@ class Realiz3DTransformer(nn.Module):
                 ctrl = control_to_resolution(control, (h, w)).reshape(b * n, cc, h, w).to(flat.dtype)
             if self.camera_embedding is not None:
                 camera = CameraEmbedding.summarize(ctrl)
+            if self.config.view_rope:
+                self.layout.azimuths = view_azimuths(ctrl)
             flat = torch.cat([flat, ctrl], dim=1)  # (B*N, C+Cc, H, W)
         elif control is not None:
             raise InputError("control given, but this model has no control channels (control='none')")
