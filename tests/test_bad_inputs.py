@@ -63,6 +63,8 @@ def test_wrong_model_for_the_job(tmp_path, ckpt):
     one_line_error(cli("generate", "a mug", "--out", tmp_path / "o", "--control-guidance", "-1"), "--control-guidance", "0")
     one_line_error(cli("evaluate", "--checkpoint", tmp_path / "nothing", "--task", "texturing", "--out", tmp_path / "e",
                        "--textured-meshes", "-2"), "--textured-meshes")
+    one_line_error(cli("evaluate", "--checkpoint", tmp_path / "nothing", "--task", "multiview", "--out", tmp_path / "e",
+                       "--control-guidance", "-1"), "--control-guidance", "0")
 
 
 def test_shifters_onto_a_mismatched_backbone(tmp_path, ckpt):
