@@ -14,7 +14,7 @@ dst.mkdir(parents=True, exist_ok=True)
 methods = {r["method"] for r in rows if r["seed"] == 0}
 complete = sorted(s for s in {r["seed"] for r in rows} if {r["method"] for r in rows if r["seed"] == s} >= methods)
 use = [r for r in rows if r["seed"] in complete]
-cmd = "realiz3d reproduce --out runs/repro_v2 --world worlds/default --tasks texturing"
+cmd = sys.argv[4] if len(sys.argv) > 4 else "realiz3d reproduce --out runs/repro_v2 --world worlds/default --tasks texturing"
 doc = write_claims(use, dst / "claims.json", cmd, complete)
 table = aggregate(use)[task]
 order = ["base", "naive", "mixed", "switcher", "switcher (real mode)", "switcher (synthetic mode)", "realiz3d",
