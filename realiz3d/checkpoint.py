@@ -194,15 +194,13 @@ def write_model(model, path: str | Path, backbone: bool = True) -> None:
     tmp.replace(path / CONFIG_FILE)
 
 
-def read_model(path: str | Path, backbone=None, cls=None, **overrides):
-    """The model an exported folder holds (Realiz3DTransformer.from_pretrained); with `backbone`
-    given, that backbone with the folder's adapters. overrides: ModelConfig fields to replace."""
+def read_model(path: str | Path, cls, backbone=None, **overrides):
+    """The model an exported folder holds, as `cls` (Realiz3DTransformer.from_pretrained passes
+    itself: this module does not import the model, so the two do not import each other); with
+    `backbone` given, that backbone with the folder's adapters. overrides: fields of
+    `cls.config_class` (ModelConfig) to replace."""
     from safetensors.torch import load_file
 
-    from .models.domain_shifter import DomainShifters
-    from .models.model import ModelConfig, Realiz3DTransformer
-
-    cls = cls or Realiz3DTransformer
     path = Path(path)
     cfg_file = path / CONFIG_FILE
     if not cfg_file.is_file():
@@ -210,7 +208,7 @@ def read_model(path: str | Path, backbone=None, cls=None, **overrides):
     raw = json.loads(cfg_file.read_text())
     raw.setdefault("shifter_tokens", "image")  # saved before the option: the image tokens only
     raw.update(overrides)
-    config = ModelConfig(**raw)
+    config = cls.config_class(**raw)
     source = None
     if backbone is None:
         source, expected = _backbone_folder(path)
@@ -223,7 +221,7 @@ def read_model(path: str | Path, backbone=None, cls=None, **overrides):
     model = cls(backbone, config)
     model.backbone_source = source
     if model.shifters is not None and (path / "domain_shifters.safetensors").exists():
-        loaded = DomainShifters.load(path / "domain_shifters.safetensors", expect=model.shifters.config)
+        loaded = type(model.shifters).load(path / "domain_shifters.safetensors", expect=model.shifters.config)
         model.shifters.load_state_dict(loaded.state_dict())
     for name, fname in OPTIONAL_MODULE_FILES.items():
         mod = getattr(model, name)

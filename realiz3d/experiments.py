@@ -35,7 +35,7 @@ class Plan:
     seeds: int = 1
     stage1_steps: int = 600
     stage1_batch_size: int = 64  # single images per stage-1 step
-    steps: int = 240  # 300 overran the 90-minute target on the 2-core CPU (docs/results.md)
+    steps: int = 240  # sized to the reproduction's time budget (docs/results.md has the timed runs)
     batch_size: int = 16
     eval_steps: int = 20
     eval_guidance: float = 3.0
@@ -49,8 +49,7 @@ class Plan:
     def preset(cls, name: str, world: str, out: str, **kw) -> "Plan":
         presets = {
             "default": dict(seeds=3),  # every claim a paired comparison over 3 seeds (claims.json)
-            # sized from measured rates on the 2-core CPU (stage 2: ~20 four-view grids/s; one
-            # evaluation pass of 40 assets: ~30 s); timed runs in docs/results.md
+            # sized to their time budgets (README); the timed runs are in docs/results.md
             "quick": dict(methods=("naive", "mixed", "realiz3d"), stage1_steps=150, steps=100, eval_assets=20,
                           dial_blocks=(0, 3, 6), dial_fractions=(0.0, 0.5, 1.0)),
             "demo": dict(tasks=("texturing", "multiview"), methods=("naive", "realiz3d"), stage1_steps=150, steps=120,

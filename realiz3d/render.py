@@ -217,7 +217,7 @@ class Renderer:
             maps["position"][h] = pts + 0.5
             maps["depth"][h] = -(pts @ w2c[2, :3] + w2c[2, 3])  # distance along the view axis
             for k, v in maps.items():
-                outs[k].append(downsample(v.reshape(r, r, *v.shape[1:]), supersample, k == "mask"))
+                outs[k].append(downsample(v.reshape(r, r, *v.shape[1:]), supersample))
         normal = np.stack(outs["normal"]).astype(np.float32)
         cover = np.stack(outs["mask"]).astype(np.float32)
         on = cover > 0
@@ -231,8 +231,8 @@ class Renderer:
         return ViewMaps(normal, position, cover, depth, list(cameras)), all_hits
 
 
-def downsample(x: np.ndarray, f: int, is_mask: bool = False) -> np.ndarray:
-    """Box-filter by an integer factor; non-mask maps are summed (divide by coverage later)."""
+def downsample(x: np.ndarray, f: int) -> np.ndarray:
+    """Box-filter by an integer factor (the mean of each f x f block)."""
     if f == 1:
         return x
     r = x.shape[0] // f

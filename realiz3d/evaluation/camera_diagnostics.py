@@ -7,6 +7,11 @@ prints one JSON line for the split (per kind, how distinct the views of one asse
 renders) and one per checkpoint (size of the control input weights next to the image
 weights, of the camera embedding, and camera_use). `realiz3d world --check DIR` prints the
 first line for DIR/heldout.
+
+    python -m realiz3d.evaluation.camera_diagnostics --figure OUT.png WORLD/SPLIT CHECKPOINT ...
+
+draws `camera_figure`: ground truth beside each checkpoint's views, at the data's cameras and
+rolled by one view.
 """
 from __future__ import annotations
 
@@ -82,16 +87,6 @@ def diagnose(split: Path, checkpoints: list[Path]) -> list[dict]:
     return rows
 
 
-if __name__ == "__main__":
-    import json
-    import sys
-
-    if len(sys.argv) < 2:
-        sys.exit("usage: python -m realiz3d.evaluation.camera_diagnostics WORLD/SPLIT [CHECKPOINT ...]")
-    for row in diagnose(Path(sys.argv[1]), [Path(a) for a in sys.argv[2:]]):
-        print(json.dumps(row), flush=True)
-
-
 def camera_figure(split: Path, checkpoints: list[Path], out: Path, assets: int = 6, rolls=(1,),
                   steps: int = 20, seed: int = 0) -> None:
     """A picture of camera control: for the first `assets` assets of `split`, one block per asset
@@ -118,3 +113,19 @@ def camera_figure(split: Path, checkpoints: list[Path], out: Path, assets: int =
             x.append(v[i])
             labels.append(f"{data.captions[i][:14]}: {name}" if name == "synthetic render" else name)
     save_grid_rows(torch.stack(x), out, labels)
+
+
+if __name__ == "__main__":
+    import json
+    import sys
+
+    args = sys.argv[1:]
+    if len(args) >= 3 and args[0] == "--figure":
+        camera_figure(Path(args[2]), [Path(a) for a in args[3:]], Path(args[1]))
+        print(args[1])
+    elif args and not args[0].startswith("-"):
+        for row in diagnose(Path(args[0]), [Path(a) for a in args[1:]]):
+            print(json.dumps(row), flush=True)
+    else:
+        sys.exit("usage: python -m realiz3d.evaluation.camera_diagnostics WORLD/SPLIT [CHECKPOINT ...]\n"
+                 "       python -m realiz3d.evaluation.camera_diagnostics --figure OUT.png WORLD/SPLIT CHECKPOINT ...")

@@ -239,6 +239,8 @@ def _detach_rows(h: torch.Tensor, rows: torch.Tensor) -> torch.Tensor:
 
 
 class Realiz3DTransformer(nn.Module):
+    config_class = ModelConfig  # what realiz3d.checkpoint.read_model builds from realiz3d_config.json
+
     def __init__(self, backbone: nn.Module, config: ModelConfig):
         super().__init__()
         self.family: Family = family_of(backbone)
@@ -443,7 +445,7 @@ class Realiz3DTransformer(nn.Module):
         realiz3d.checkpoint.read_model."""
         from ..checkpoint import read_model
 
-        return read_model(path, backbone=backbone, cls=cls, **overrides)
+        return read_model(path, cls, backbone=backbone, **overrides)
 
     def load_domain_shifters(self, path: str | Path) -> None:
         """Load Domain Shifters saved by another run (a checkpoint folder or its
