@@ -60,20 +60,25 @@ class Camera:
 
     def project(self, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """World points (P, 3) -> pixel coordinates (P, 2) as (col, row) floats, and depth along -Z."""
+        u, v, depth = self.image_plane(points)
+        return self.pixels(u, v, self.resolution), depth
+
+    def image_plane(self, points: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """World points (P, 3) -> image-plane coordinates u (right), v (up) in [-1, 1] across the
+        image, and depth along -Z: the part of `project` that does not depend on the resolution."""
         w2c = np.linalg.inv(self.c2w)
         pc = points @ w2c[:3, :3].T + w2c[:3, 3]
         depth = -pc[:, 2]
-        n = self.resolution
         if self.orthographic:
             half = self.ortho_scale / 2
-            u, v = pc[:, 0] / half, pc[:, 1] / half
-        else:
-            t = np.tan(np.radians(self.fov_deg) / 2)
-            u = pc[:, 0] / (depth * t)
-            v = pc[:, 1] / (depth * t)
-        col = (u + 1) / 2 * n - 0.5
-        row = (1 - v) / 2 * n - 0.5
-        return np.stack([col, row], -1), depth
+            return pc[:, 0] / half, pc[:, 1] / half, depth
+        t = np.tan(np.radians(self.fov_deg) / 2)
+        return pc[:, 0] / (depth * t), pc[:, 1] / (depth * t), depth
+
+    @staticmethod
+    def pixels(u: np.ndarray, v: np.ndarray, resolution: int) -> np.ndarray:
+        """Image-plane coordinates -> (P, 2) pixel coordinates (col, row) at `resolution`."""
+        return np.stack([(u + 1) / 2 * resolution - 0.5, (1 - v) / 2 * resolution - 0.5], -1)
 
     def to_dict(self) -> dict:
         d = asdict(self)

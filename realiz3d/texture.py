@@ -174,16 +174,25 @@ def visibility(points: np.ndarray, normals: np.ndarray, cam: Camera, depth: np.n
     """Which surface points (P, 3) camera `cam` sees well: in its image, not occluded (its
     depth map, any resolution) and not grazing (|cos| of normal and view ray > min_cos).
     Returns (visible (P,) bool, |cos| (P,))."""
+    visible, cos, _ = _seen(points, normals, cam, depth, min_cos, depth_tol)
+    return visible, cos
+
+
+def _seen(points, normals, cam: Camera, depth, min_cos, depth_tol):
+    """visibility, plus the image-plane coordinates (u, v) of the visible points, so that the
+    back-projection samples the view without projecting the points again."""
     to_cam = (cam.position[None] - points) if not cam.orthographic else np.broadcast_to(cam.c2w[:3, 2], points.shape)
-    to_cam = to_cam / np.linalg.norm(to_cam, axis=1, keepdims=True)
-    cos = np.abs((normals * to_cam).sum(1))  # faces may be wound either way
+    # |cos| of normal and ray (faces may be wound either way); einsum: one pass, no temporaries
+    cos = np.abs(np.einsum("ij,ij->i", normals, to_cam)) / np.sqrt(np.einsum("ij,ij->i", to_cam, to_cam))
+    u, v, z = cam.image_plane(points)
     dres = depth.shape[0]
-    pix, z = Camera(cam.c2w, dres, cam.fov_deg, cam.ortho_scale).project(points)
+    pix = Camera.pixels(u, v, dres)
     col, row = np.round(pix[:, 0]).astype(int), np.round(pix[:, 1]).astype(int)
     inside = (col >= 0) & (col < dres) & (row >= 0) & (row < dres) & (z > 0)
     d = np.zeros(len(z))
     d[inside] = depth[row[inside], col[inside]]
-    return inside & (d > 0) & (np.abs(d - z) < depth_tol) & (cos > min_cos), cos
+    visible = inside & (d > 0) & (np.abs(d - z) < depth_tol) & (cos > min_cos)
+    return visible, cos, (u[visible], v[visible])
 
 
 def backproject(texels: Texels, views: np.ndarray, cameras: list[Camera], depths: np.ndarray,
@@ -193,26 +202,28 @@ def backproject(texels: Texels, views: np.ndarray, cameras: list[Camera], depths
     acc = np.zeros((len(texels.points), 3))
     wsum = np.zeros(len(texels.points))
     for img, cam, depth in zip(views, cameras, depths):
-        visible, cos = visibility(texels.points, texels.normals, cam, depth, min_cos, depth_tol)
+        visible, cos, (u, v) = _seen(texels.points, texels.normals, cam, depth, min_cos, depth_tol)
         if not visible.any():
             continue
-        r = img.shape[0]
-        pv, _ = cam.project(texels.points[visible]) if cam.resolution == r else Camera(cam.c2w, r, cam.fov_deg, cam.ortho_scale).project(texels.points[visible])
         w = cos[visible] ** 2
-        acc[visible] += w[:, None] * bilinear(img, pv)
+        acc[visible] += w[:, None] * bilinear(img, Camera.pixels(u, v, img.shape[0]))
         wsum[visible] += w
     colors = acc / np.maximum(wsum, 1e-12)[:, None]
     return colors, wsum
 
 
 def bilinear(img: np.ndarray, pix: np.ndarray) -> np.ndarray:
+    """Sample img (H, W, C) at pixel coordinates (P, 2) (col, row), clamped to the image."""
     h, w = img.shape[:2]
     x = np.clip(pix[:, 0], 0, w - 1)
     y = np.clip(pix[:, 1], 0, h - 1)
-    x0, y0 = np.floor(x).astype(int), np.floor(y).astype(int)
+    x0, y0 = np.floor(x).astype(np.intp), np.floor(y).astype(np.intp)
     x1, y1 = np.minimum(x0 + 1, w - 1), np.minimum(y0 + 1, h - 1)
     fx, fy = (x - x0)[:, None], (y - y0)[:, None]
-    return (img[y0, x0] * (1 - fx) * (1 - fy) + img[y0, x1] * fx * (1 - fy) + img[y1, x0] * (1 - fx) * fy + img[y1, x1] * fx * fy)
+    flat = img.reshape(h * w, -1)
+    top = flat[y0 * w + x0] * (1 - fx) + flat[y0 * w + x1] * fx
+    bottom = flat[y1 * w + x0] * (1 - fx) + flat[y1 * w + x1] * fx
+    return top * (1 - fy) + bottom * fy
 
 
 FILL_GRID = 96  # voxels along the unit box for filling unseen texels
