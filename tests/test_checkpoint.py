@@ -21,8 +21,26 @@ def test_shipped_checkpoints_written_before_the_schema_still_load():
     assert (facts.views, facts.flow_shift, facts.camera_setup["distance"]) == (4, 3.0, 2.6)
     assert mv.trained_views == 4 and mv.camera_setup.distance == 2.6 and mv.objective.shift == 3.0
     tex = trained_with(Realiz3DTransformer.from_pretrained(TEXTURING_MODEL_DIR).config)
-    assert tex.camera_setup is None and tex.flow_shift == 1.0  # exported before either was recorded: the defaults
+    assert (tex.version, tex.views, tex.camera_setup["distance"]) == (1, 4, 2.6)  # world v2's model (2026-11-30)
     assert not any(map(is_latent_checkpoint, (BASE_MODEL_DIR, MULTIVIEW_MODEL_DIR, TEXTURING_MODEL_DIR)))
+
+
+def test_a_texturing_checkpoint_without_camera_setup_or_flow_shift_reads_the_defaults(tmp_path):
+    """The texturing model shipped before 2026-11-30 recorded neither its camera set-up nor its
+    flow shift (nor a schema version): such a folder loads, with the defaults."""
+    import json
+    import shutil
+
+    old = tmp_path / "texturing_v0"
+    shutil.copytree(TEXTURING_MODEL_DIR, old)
+    cfg_file = old / "realiz3d_config.json"
+    cfg = json.loads(cfg_file.read_text())
+    for key in ("camera_setup", "flow_shift", "version"):
+        cfg["extra"].pop(key, None)
+    cfg.pop("shifter_tokens", None)
+    cfg_file.write_text(json.dumps(cfg))
+    tex = trained_with(Realiz3DTransformer.from_pretrained(old).config)
+    assert (tex.version, tex.camera_setup, tex.flow_shift) == (0, None, 1.0)
 
 
 def test_defaults_for_missing_facts_live_in_one_place():
