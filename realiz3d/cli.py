@@ -485,14 +485,13 @@ def main(argv: Optional[List[str]] = None) -> None:
         print("interrupted", file=sys.stderr)
         sys.exit(130)
     except Exception as e:  # noqa: BLE001
-        import click
-
-        if isinstance(e, click.exceptions.Exit):
+        exits, usage, aborts = _command_line_exceptions()
+        if isinstance(e, exits):
             sys.exit(e.exit_code)
-        if isinstance(e, click.ClickException):
+        if isinstance(e, usage):  # a missing or malformed argument: click's usage message
             e.show()
             sys.exit(e.exit_code)
-        if isinstance(e, click.exceptions.Abort):
+        if isinstance(e, aborts):
             print("aborted", file=sys.stderr)
             sys.exit(1)
         if not isinstance(e, Realiz3DError) or os.environ.get("REALIZ3D_DEBUG"):
@@ -501,6 +500,22 @@ def main(argv: Optional[List[str]] = None) -> None:
         msg = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
         print(f"error: {msg}", file=sys.stderr)
         sys.exit(2)
+
+
+def _command_line_exceptions() -> tuple[tuple, tuple, tuple]:
+    """(exit, usage error, abort) exception classes of the command-line layer. Typer >= 0.24
+    raises those of its own bundled copy of click (typer.exceptions), which are not click's:
+    catching click's alone let a missing option end in a traceback."""
+    import click
+    import typer
+
+    exits, usage, aborts = [click.exceptions.Exit], [click.ClickException], [click.exceptions.Abort]
+    texc = getattr(typer, "exceptions", None)
+    for name, kinds in (("Exit", exits), ("Abort", aborts), ("TyperException", usage)):
+        cls = getattr(texc, name, None)
+        if isinstance(cls, type) and cls not in kinds:
+            kinds.append(cls)
+    return tuple(exits), tuple(usage), tuple(aborts)
 
 
 def _quiet_libraries():

@@ -82,3 +82,15 @@ def test_shifters_onto_a_mismatched_backbone(tmp_path, ckpt):
     (other / "realiz3d_config.json").write_text(json.dumps(cfg))
     with pytest.raises(ValueError, match="input channels"):
         Realiz3DTransformer.from_pretrained(other)
+
+
+def test_missing_or_malformed_arguments_get_the_usage_error_not_a_traceback(tmp_path):
+    """Typer (>= 0.24) raises the errors of its own bundled click, which the command line once
+    did not recognise: a missing option ended in a traceback."""
+    for args, words in ((["texture", tmp_path / "m.obj"], ["Missing option", "--prompt"]),
+                        (["generate", "a mug", "--out", tmp_path / "g", "--views", "x"], ["--views"]),
+                        (["no-such-command"], ["No such command"])):
+        r = cli(*args)
+        assert r.returncode == 2, (args, r.returncode, r.stderr)
+        assert "Traceback" not in r.stderr, r.stderr
+        assert all(w in r.stderr for w in words), r.stderr
