@@ -95,6 +95,7 @@ def main() -> None:
         loss.backward()
         opt.step()
         if step % 25 == 0 or step == args.steps - 1:
+            per = per.detach()
             log.append({"step": step, "loss_synthetic": float(per[:half].mean()), "loss_real": float(per[half:].mean()),
                         "elapsed_s": round(time.perf_counter() - t0, 1)})
     final = args.out / "final"
