@@ -89,16 +89,8 @@ def _trainable(model, stage: str) -> list[torch.nn.Parameter]:
 
 
 def _inputs(model, batch: int, views: int, size: int, text_len: int):
-    from .models.families import TextCondition
-
-    bk = model.backbone
     x = torch.randn(batch, views, model.config.base_in_channels, size, size)
-    if model.family.name == "sd3":
-        cond = TextCondition(torch.randn(batch, text_len, bk.config.joint_attention_dim),
-                             pooled=torch.randn(batch, bk.config.pooled_projection_dim))
-    else:
-        cond = TextCondition(torch.randn(batch, text_len, bk.config.caption_channels),
-                             torch.ones(batch, text_len, dtype=torch.long))
+    cond = model.family.random_text(model.backbone, batch, text_len)
     ctrl = torch.randn(batch, views, model.control_channels, size, size) if model.control_channels else None
     return x, cond, ctrl
 

@@ -114,6 +114,12 @@ class Family:
     def call(self, model: nn.Module, x: torch.Tensor, t: torch.Tensor, cond: TextCondition) -> torch.Tensor:
         raise NotImplementedError
 
+    def random_text(self, model: nn.Module, batch: int, length: int) -> TextCondition:
+        """A text condition of random values with the shapes this backbone takes (for measuring
+        memory without a text encoder): caption embeddings and their mask."""
+        return TextCondition(torch.randn(batch, length, model.config.caption_channels),
+                             torch.ones(batch, length, dtype=torch.long))
+
 
 class PixArtFamily(Family):
     name = "pixart"
@@ -185,6 +191,10 @@ class SD3Family(Family):
 
     def shared_embeddings(self, model):
         return [model.time_text_embed, model.context_embedder]
+
+    def random_text(self, model, batch, length):
+        return TextCondition(torch.randn(batch, length, model.config.joint_attention_dim),
+                             pooled=torch.randn(batch, model.config.pooled_projection_dim))
 
     def call(self, model, x, t, cond):
         return model(
