@@ -128,6 +128,34 @@ def intersector(mesh: trimesh.Trimesh):
         return RayMeshIntersector(mesh)
 
 
+def first_hits(ray, mesh: trimesh.Trimesh, origins: np.ndarray, dirs: np.ndarray):
+    """First hit of each ray: (locations, ray indices, triangle indices), the same values as
+    `ray.intersects_location(origins, dirs, multiple_hits=False)`.
+
+    With embree, trimesh's wrapper also prepares what multiple hits would need (offsets, copies of
+    every ray), a third of a 1M-ray cast; this path asks embree for the first triangle and
+    intersects only the hit rays with its plane, with trimesh's own arithmetic (so the maps stay
+    bit-identical; a test compares the two)."""
+    scene = getattr(ray, "_scene", None)
+    if scene is None or not hasattr(scene, "run"):  # trimesh's pure-python engine
+        return ray.intersects_location(origins, dirs, multiple_hits=False)
+    from trimesh import util
+
+    origins = np.asarray(origins, dtype=np.float64)
+    dirs = util.unitize(np.asarray(dirs, dtype=np.float64))
+    tri = scene.run(origins, dirs)
+    rays = np.flatnonzero(tri != -1)
+    tri = tri[rays]
+    o, d = origins[rays], dirs[rays]
+    n = mesh.face_normals[tri]
+    proj_o = util.diagonal_dot(mesh.triangles[tri, 0, :] - o, n)
+    proj_d = util.diagonal_dot(d, n)
+    valid = np.abs(proj_d) > 1e-5  # near-parallel: trimesh drops these hits too
+    locs = d[valid] * np.divide(proj_o[valid], proj_d[valid]).reshape((-1, 1))
+    locs += o[valid]
+    return locs, rays[valid], tri[valid]
+
+
 @dataclass
 class ViewMaps:
     """Maps of N views at resolution R (after supersampling)."""
@@ -170,7 +198,7 @@ class Renderer:
 
     def cast(self, origins: np.ndarray, dirs: np.ndarray) -> Hits:
         s = len(origins)
-        locs, ray_idx, tri = self._ray.intersects_location(origins, dirs, multiple_hits=False)
+        locs, ray_idx, tri = first_hits(self._ray, self.mesh, origins, dirs)
         hit = np.zeros(s, bool)
         points = np.zeros((s, 3))
         normals = np.zeros((s, 3))
@@ -186,11 +214,14 @@ class Renderer:
             bary[ray_idx] = b
             if self.smooth:
                 n = (self._vertex_normals[self.mesh.faces[tri]] * b[:, :, None]).sum(1)  # (H, 3)
-                bad = ~np.isfinite(n).all(1) | (np.linalg.norm(n, axis=1) < 1e-8)
+                length = np.linalg.norm(n, axis=1)
+                bad = ~np.isfinite(n).all(1) | (length < 1e-8)
                 n[bad] = self._face_normals[tri[bad]]
+                length[bad] = np.linalg.norm(n[bad], axis=1)
             else:
                 n = self._face_normals[tri].copy()
-            n /= np.linalg.norm(n, axis=1, keepdims=True) + 1e-12
+                length = np.linalg.norm(n, axis=1)
+            n /= length[:, None] + 1e-12
             flip = (n * dirs[ray_idx]).sum(1) > 0  # face the camera
             n[flip] *= -1
             normals[ray_idx] = n
