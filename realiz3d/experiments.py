@@ -337,15 +337,21 @@ def reproduce(plan: Plan, progress: bool = True, command: str = "realiz3d reprod
         for task in plan.tasks:
             if dial.get(task, {}).get("grid") == grid:
                 continue
-            ckpt = run.out / "runs" / "seed0" / task / "realiz3d" / "final"
-            if not (ckpt / "realiz3d_config.json").is_file():
-                continue  # scored in an earlier sitting whose runs are gone, without a dial
-            known = {mode: r for r in run.results if r["seed"] == 0 and r["task"] == task
+            # the lowest seed whose Realiz3D model is still on disk (a resumed run may have lost the
+            # earlier sittings' models); none: scored in earlier sittings only, no dial
+            found = [(seed, run.out / "runs" / f"seed{seed}" / task / "realiz3d" / "final") for seed in range(plan.seeds)]
+            found = [(seed, ckpt) for seed, ckpt in found if (ckpt / "realiz3d_config.json").is_file()]
+            if not found:
+                continue
+            seed, ckpt = found[0]
+            known = {mode: r for r in run.merged_results() if r["seed"] == seed and r["task"] == task
                      for mode in ("real", "synthetic") if r["method"] == row_label("realiz3d", mode)}
-            dial[task] = {"grid": grid, "points": realism_control_dial(ckpt, task, run.held, plan, run.ev, known)}
+            dial[task] = {"grid": grid, "seed": seed,
+                          "points": realism_control_dial(ckpt, task, run.held, plan, run.ev, known)}
             (run.out / "dial.json").write_text(json.dumps(dial, indent=2))
     claims = write_claims(run.merged_results(), run.out / "claims.json", command, list(range(plan.seeds)))
-    return run.write({"dial": {t: d["points"] for t, d in dial.items()}, "claims": claims,
+    return run.write({"dial": {t: d["points"] for t, d in dial.items()},
+                      "dial_seed": {t: d.get("seed", 0) for t, d in dial.items()}, "claims": claims,
                       "seconds": round(time.time() - t0, 1)})
 
 

@@ -430,3 +430,26 @@ def test_reproduce_halves_merge_without_training_again(monkeypatch, tmp_path):
     assert trained == [] and len(again["results"]) == len(summary["results"])
     # only the base model's views are generated again (kept for the report; the base model is always here)
     assert all(c[0] == str(ex.BASE_MODEL_DIR) for c in scored[n_scored:])
+
+
+def test_dial_uses_the_lowest_seed_whose_model_is_on_disk(monkeypatch, tmp_path):
+    """A resumed reproduction whose earlier sittings' models are gone still draws its dial, from
+    the first seed whose Realiz3D model it still has, and says which."""
+    import realiz3d.evaluation.report as report
+    import realiz3d.experiments as ex
+
+    monkeypatch.setattr(ex, "evaluate_checkpoint", lambda ckpt, task, *a, **kw: {"realism": 0.5, "task": task})
+    monkeypatch.setattr(ex, "train_method", lambda plan, task, method, seed, stage1, progress: tmp_path / task / method)
+    monkeypatch.setattr(ex, "train_stage1", lambda plan, seed, progress: tmp_path / "stage1")
+    monkeypatch.setattr(ex, "_has_base", lambda plan: True)
+    used = []
+    monkeypatch.setattr(ex, "realism_control_dial", lambda ckpt, *a, **kw: used.append(ckpt) or [{"L": 0, "s": 0.0}])
+    monkeypatch.setattr(report, "write_report", lambda *a, **kw: None)
+    plan = ex.Plan(world=str(tmp_path), out=str(tmp_path / "out"), tasks=("texturing",), methods=("realiz3d",), seeds=3)
+    kept = tmp_path / "out" / "runs" / "seed1" / "texturing" / "realiz3d" / "final"
+    kept.mkdir(parents=True)
+    (kept / "realiz3d_config.json").write_text("{}")
+    summary = ex.reproduce(plan, progress=False)
+    assert used == [kept]
+    assert summary["dial_seed"] == {"texturing": 1}
+    assert json.loads((tmp_path / "out" / "dial.json").read_text())["texturing"]["seed"] == 1

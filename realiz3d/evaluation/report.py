@@ -162,7 +162,9 @@ def write_report(path: Path, summary: dict, views: dict, runs_dir: Path, extra_i
                 row = methods.get(m, {})
                 if row.get("realism") and row.get(key) and row[key]["mean"] is not None:
                     pts.append({"realism": row["realism"]["mean"], "control": row[key]["mean"], "label": m, "color": color})
-            parts.append("<h3>Realism-control dial (inference-time domain shifting)</h3>")
+            seed = (summary.get("dial_seed") or {}).get(task)
+            parts.append("<h3>Realism-control dial (inference-time domain shifting" +
+                         (f"; Realiz3D of seed {seed}, methods' means over seeds" if seed is not None else "") + ")</h3>")
             parts.append(_svg_scatter(pts, "control", "realism", title=f"{task}: realism vs {key}"))
     if extra_images:
         from PIL import Image
