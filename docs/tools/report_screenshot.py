@@ -6,7 +6,9 @@ from a CDN, not a package registry), so the page is laid out by WeasyPrint, an H
 dependency of realiz3d; install them beside it for this script:
 
     python -m venv /tmp/shot && /tmp/shot/bin/pip install weasyprint pypdfium2
-    /tmp/shot/bin/python docs/tools/report_screenshot.py REPORT.html OUT.png [--pages 2] [--width 1200]
+    /tmp/shot/bin/python docs/tools/report_screenshot.py REPORT.html OUT.png [--width 1400] [--height 6000]
+
+The page is one tall sheet (no page breaks cutting a table), cropped below the last content.
 """
 import argparse
 import io
@@ -17,30 +19,25 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("report", type=Path)
     ap.add_argument("out", type=Path)
-    ap.add_argument("--pages", type=int, default=2, help="pages stacked into the image")
-    ap.add_argument("--width", type=int, default=1200, help="width of the image in pixels")
+    ap.add_argument("--width", type=int, default=1400, help="width of the page and image in pixels")
+    ap.add_argument("--height", type=int, default=6000, help="height of the sheet in pixels (the image is cropped below the content)")
     a = ap.parse_args()
 
     import pypdfium2 as pdfium
     import weasyprint
     from PIL import Image
 
-    css = weasyprint.CSS(string="@page { size: 1150px 1600px; margin: 16px } body { margin: 0 auto !important }")
+    css = weasyprint.CSS(string=f"@page {{ size: {a.width}px {a.height}px; margin: 16px }} body {{ margin: 0 auto !important; max-width: none !important }}")
     pdf = weasyprint.HTML(filename=str(a.report)).write_pdf(stylesheets=[css])
     doc = pdfium.PdfDocument(io.BytesIO(pdf))
-    pages = []
-    for i in range(min(a.pages, len(doc))):
-        page = doc[i]
-        scale = a.width / page.get_width()
-        pages.append(page.render(scale=scale).to_pil().convert("RGB"))
-    img = Image.new("RGB", (a.width, sum(p.height for p in pages)), "white")
-    y = 0
-    for p in pages:
-        img.paste(p, (0, y))
-        y += p.height
-    img.save(a.out, optimize=True)
-    print(f"{a.out}: {img.width}x{img.height}, {len(pages)} of {len(doc)} pages")
+    page = doc[0]
+    img = page.render(scale=a.width / page.get_width()).to_pil().convert("RGB")
+    import numpy as np
 
+    ink = np.flatnonzero((np.asarray(img).min(axis=(1, 2)) < 250))  # rows with anything drawn
+    img = img.crop((0, 0, img.width, min(img.height, int(ink[-1]) + 24 if len(ink) else img.height)))
+    img.save(a.out, optimize=True)
+    print(f"{a.out}: {img.width}x{img.height}, first of {len(doc)} sheets")
 
 if __name__ == "__main__":
     main()
