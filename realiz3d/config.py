@@ -263,6 +263,10 @@ class TrainSection:
     log_every: int = 10
     validate_every: int = 0
     validate_prompts: list[str] = field(default_factory=lambda: ["a brick mug", "a grass lamp", "a marble vase", "a wood chair"])
+    # realism along training: the built-in world's realism critic scores the validation samples
+    # (real schedule, EMA weights) at every validate_every steps into OUT/validation.jsonl;
+    # "" = off, "builtin" = the shipped evaluators, else a folder of evaluator weights
+    validate_critic: str = ""
     max_nonfinite: int = 10  # stop after this many non-finite steps in a row
     mixed_precision: str = "auto"  # auto (bf16 on CUDA, fp32 on CPU) | no | bf16 | fp16
     gradient_checkpointing: str | bool = "auto"  # auto (on CUDA) | on | off (YAML reads on/off as booleans)

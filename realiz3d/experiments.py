@@ -44,6 +44,10 @@ class Plan:
     dial_fractions: tuple[float, ...] = (0.0, 0.5, 1.0)
     init: str = "base"  # "base" (shipped base model) or "scratch" (tiny preset; tests)
     evaluators: str | None = None  # folder of evaluator weights (default: the shipped ones)
+    # realism along training: each stage-2 run samples the validation prompts (4 x its views, real
+    # schedule, EMA weights) this many times, evenly spaced, and the realism critic scores them
+    # (OUT/runs/.../validation.jsonl, plotted in the report); 0 = off
+    curve_points: int = 3
 
     @classmethod
     def preset(cls, name: str, world: str, out: str, **kw) -> "Plan":
@@ -92,6 +96,9 @@ def train_method(plan: Plan, task: str, method: str, seed: int, stage1: Path | N
     extra = _init_args(plan)
     if method in ("realiz3d",) + ABLATIONS and method != "ablation_no_stage1":
         extra.append(f"model.init={stage1}")
+    if plan.curve_points > 0:
+        extra += [f"train.validate_every={max(1, plan.steps // plan.curve_points)}",
+                  f"train.validate_critic={plan.evaluators or 'builtin'}"]
     cfg = load_config(CONFIG_DIR / task / f"{name}.yaml", _train_overrides(plan, out, seed, plan.steps, extra))
     train(cfg, progress=progress)
     return out / "final"

@@ -118,8 +118,10 @@ def train(cfg: RunConfig, resume: str | None = None, progress: bool = True, stop
             if t.checkpoint_every and (step % t.checkpoint_every == 0 or step == t.steps):
                 save_checkpoint(accel, cfg, out, step)
             if run.main and t.validate_every and step % t.validate_every == 0:
-                validate(run.model, run.ema, run.params, cfg, run.text, out / "val" / f"step-{step:06d}.png", run.data,
-                         run.objective, run.codec)
+                images = validate(run.model, run.ema, run.params, cfg, run.text, out / "val" / f"step-{step:06d}.png",
+                                  run.data, run.objective, run.codec)
+                if t.validate_critic and images is not None:
+                    _score_validation(t.validate_critic, images, step, out / "validation.jsonl")
             if stop_after is not None and steps_this_run >= stop_after:
                 break
     if metrics_f:
@@ -279,7 +281,9 @@ def _grad_norm(params) -> torch.Tensor:
 
 
 @torch.no_grad()
-def validate(model, ema, params, cfg: RunConfig, text, path: Path, data: Data, objective=None, codec=None) -> None:
+def validate(model, ema, params, cfg: RunConfig, text, path: Path, data: Data, objective=None, codec=None):
+    """Sample the validation prompts (real schedule, the EMA weights) into a picture at `path`;
+    returns the images (P, N, 3, H, W) in [-1, 1], or None where nothing could be decoded."""
     from .sampling import DomainSchedule, sample
     from .visual import save_grid_rows
 
@@ -289,7 +293,7 @@ def validate(model, ema, params, cfg: RunConfig, text, path: Path, data: Data, o
     if model.control_channels and data.synthetic is not None and hasattr(data.synthetic, "control"):
         control = data.synthetic.control(torch.zeros(len(prompts), dtype=torch.long), stage_control(cfg)).to(model.device)
     if data.latent and codec is None:
-        return  # latents and text came from a cache: no VAE loaded to decode with
+        return None  # latents and text came from a cache: no VAE loaded to decode with
     was_training = model.training
     model.eval()
     try:
@@ -305,6 +309,26 @@ def validate(model, ema, params, cfg: RunConfig, text, path: Path, data: Data, o
         model.train(was_training)  # also when sampling fails: the run must go on training in train mode
     path.parent.mkdir(parents=True, exist_ok=True)
     save_grid_rows(x, path, labels=prompts)
+    return x
+
+
+_critics: dict = {}
+
+
+def _score_validation(where: str, images: torch.Tensor, step: int, path: Path) -> None:
+    """Mean P(real) of the realism critic over the validation images, appended to `path`."""
+    from .evaluation.evaluators import Evaluators
+
+    if where not in _critics:
+        _critics[where] = Evaluators(None if where == "builtin" else where)
+    ev = _critics[where]
+    flat = images.reshape(-1, *images.shape[-3:]).float().cpu().clamp(-1, 1)
+    if flat.shape[-1] != ev.resolution:
+        flat = torch.nn.functional.interpolate(flat, size=(ev.resolution, ev.resolution), mode="area")
+    with torch.no_grad():
+        realism = float(ev.critic.p_real(flat).mean())
+    with open(path, "a") as f:
+        f.write(json.dumps({"step": step, "realism": round(realism, 4), "images": len(flat)}) + "\n")
 
 
 def _flat_config(cfg: RunConfig) -> dict:

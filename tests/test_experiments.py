@@ -70,6 +70,11 @@ def test_reproduce_tiny_plan_end_to_end(tmp_path, tiny_world, tiny_evaluators):
                  "real-domain render", "Claims of the paper", "inconclusive"):
         assert text in html, text
     assert summary["dial"]["texturing"] and len(summary["dial"]["texturing"]) == 4
+    # realism along training: every stage-2 run scored its validation samples at each point
+    curve = [json.loads(x) for x in (out / "runs" / "seed0" / "texturing" / "naive" / "validation.jsonl").read_text().splitlines()]
+    assert [r["step"] for r in curve] == [1, 2] and all(0 <= r["realism"] <= 1 and r["images"] > 0 for r in curve)
+    assert not (out / "runs" / "seed0" / "stage1" / "validation.jsonl").exists()
+    assert "Realism along training" in html and "texturing: realism along training" in html
     # re-running picks up finished runs and scores instead of redoing them
     lines = (out / "results.jsonl").read_text().splitlines()
     again = reproduce(plan, progress=False)

@@ -49,7 +49,7 @@ def _svg_scatter(points: list[dict], xkey: str, ykey: str, width=420, height=300
     return "".join(out)
 
 
-def _svg_curves(curves: dict[str, list[tuple[int, float]]], width=420, height=260, title="training loss") -> str:
+def _svg_curves(curves: dict[str, list[tuple[int, float]]], width=420, height=260, title="training loss", smooth=True) -> str:
     curves = {k: v for k, v in curves.items() if len(v) > 1}
     if not curves:
         return ""
@@ -65,7 +65,7 @@ def _svg_curves(curves: dict[str, list[tuple[int, float]]], width=420, height=26
     for i, (name, v) in enumerate(curves.items()):
         c = colors[i % len(colors)]
         # smooth with a running mean so trends are visible
-        k = max(1, len(v) // 30)
+        k = max(1, len(v) // 30) if smooth else 0
         sm = [(v[j][0], sum(y for _, y in v[max(0, j - k):j + 1]) / len(v[max(0, j - k):j + 1])) for j in range(len(v))]
         pts = " ".join(f"{px(x):.1f},{py(y):.1f}" for x, y in sm)
         out.append(f'<polyline points="{pts}" fill="none" stroke="{c}" stroke-width="1.5"/>')
@@ -74,16 +74,42 @@ def _svg_curves(curves: dict[str, list[tuple[int, float]]], width=420, height=26
     return "".join(out)
 
 
-def loss_curves(runs_dir: Path) -> dict[str, list[tuple[int, float]]]:
+def loss_curves(runs_dir: Path, file: str = "metrics.jsonl", key: str = "loss") -> dict[str, list[tuple[int, float]]]:
+    """`key` along training of every run under `runs_dir` (its `file`), by run name (the last
+    two parts of its folder: seed0/stage1, texturing/naive, ...)."""
     curves = {}
-    for f in sorted(Path(runs_dir).rglob("metrics.jsonl")):
+    for f in sorted(Path(runs_dir).rglob(file)):
         name = "/".join(f.parent.relative_to(runs_dir).parts[-2:])
         pts = []
         for line in f.read_text().splitlines():
             r = json.loads(line)
-            pts.append((r["step"], r["loss"]))
+            pts.append((r["step"], r[key]))
         curves[name] = pts
     return curves
+
+
+def _curves_section(runs_dir) -> str:
+    """Training loss and realism along training, one plot per task, of seed 0's runs (or of
+    every run where the folder is not laid out by seed)."""
+    runs_dir = Path(runs_dir)
+    first = runs_dir / "seed0"
+    root = first if first.is_dir() else runs_dir
+    parts = []
+    for key, file, title, heading in (("loss", "metrics.jsonl", "training loss", "Training loss"),
+                                      ("realism", "validation.jsonl", "realism along training",
+                                       "Realism along training (the critic on the validation prompts' samples, real schedule, EMA weights)")):
+        curves = loss_curves(root, file, key)
+        by_task: dict[str, dict] = {}
+        for name, pts in curves.items():
+            task, _, method = name.rpartition("/")
+            by_task.setdefault(task if root == first else "", {})[method if root == first else name] = pts
+        svgs = [_svg_curves(c, title=f"{task}: {title}" if task else title, smooth=key == "loss")
+                for task, c in sorted(by_task.items())]
+        svgs = [x for x in svgs if x]
+        if svgs:
+            parts.append(f"<h2>{html.escape(heading)}" +
+                         (" (seed 0)" if root == first else "") + "</h2><div class='row'>" + "".join(svgs) + "</div>")
+    return "".join(parts)
 
 
 def _asset_inputs(world: str | None, task: str, n_assets: int = 6) -> list[tuple[str, object]]:
@@ -177,9 +203,7 @@ def write_report(path: Path, summary: dict, views: dict, runs_dir: Path, extra_i
                     im = im.resize((im.width * 4, im.height * 4), Image.NEAREST)
                 parts.append(f"<figure><figcaption>{html.escape(caption)}</figcaption><img src='data:image/png;base64,{_png_b64(im)}'/></figure>")
         parts.append("</div>")
-    curves = loss_curves(runs_dir) if runs_dir and Path(runs_dir).is_dir() else {}
-    svg = _svg_curves(curves) if curves else ""
-    if svg:
-        parts.append("<h2>Training loss</h2>" + svg)
+    if runs_dir and Path(runs_dir).is_dir():
+        parts.append(_curves_section(runs_dir))
     parts.append("</body></html>")
     path.write_text("\n".join(parts))
