@@ -355,7 +355,7 @@ def bench_texture(resolution: int = 512, texture_size: int = 1024, views: int = 
     import trimesh
 
     from .camera import orbit_cameras
-    from .render import Renderer
+    from .render import Renderer, cpu_threads
     from .texture import TextureOptions, prepare_mesh, texture_from_views
 
     with tempfile.TemporaryDirectory() as d:
@@ -366,7 +366,7 @@ def bench_texture(resolution: int = 512, texture_size: int = 1024, views: int = 
         unwrap = time.perf_counter() - t0
     cams = orbit_cameras(views, elevation=20, resolution=resolution)
     t0 = time.perf_counter()
-    maps = Renderer(uvm.mesh).render(cams)[0]
+    maps = Renderer(uvm.mesh).render(cams, threads=cpu_threads())[0]
     render_s = time.perf_counter() - t0
     rng = np.random.default_rng(0)
     fake_views = rng.random((views, resolution, resolution, 3))  # stand-in for generated views

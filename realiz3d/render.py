@@ -128,9 +128,20 @@ def intersector(mesh: trimesh.Trimesh):
         return RayMeshIntersector(mesh)
 
 
-def first_hits(ray, mesh: trimesh.Trimesh, origins: np.ndarray, dirs: np.ndarray):
+def cpu_threads() -> int:
+    """CPU cores this process may run on (the container's share, not the host's count)."""
+    import os
+
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def first_hits(ray, triangles: np.ndarray, face_normals: np.ndarray, origins: np.ndarray, dirs: np.ndarray):
     """First hit of each ray: (locations, ray indices, triangle indices), the same values as
-    `ray.intersects_location(origins, dirs, multiple_hits=False)`.
+    `ray.intersects_location(origins, dirs, multiple_hits=False)` (triangles, face_normals: those of
+    the mesh `ray` was built on, as arrays: the caller reads trimesh's caches once, not per thread).
 
     With embree, trimesh's wrapper also prepares what multiple hits would need (offsets, copies of
     every ray), a third of a 1M-ray cast; this path asks embree for the first triangle and
@@ -147,8 +158,8 @@ def first_hits(ray, mesh: trimesh.Trimesh, origins: np.ndarray, dirs: np.ndarray
     rays = np.flatnonzero(tri != -1)
     tri = tri[rays]
     o, d = origins[rays], dirs[rays]
-    n = mesh.face_normals[tri]
-    proj_o = util.diagonal_dot(mesh.triangles[tri, 0, :] - o, n)
+    n = face_normals[tri]
+    proj_o = util.diagonal_dot(triangles[tri, 0, :] - o, n)
     proj_d = util.diagonal_dot(d, n)
     valid = np.abs(proj_d) > 1e-5  # near-parallel: trimesh drops these hits too
     locs = d[valid] * np.divide(proj_o[valid], proj_d[valid]).reshape((-1, 1))
@@ -194,11 +205,13 @@ class Renderer:
         self.mesh = mesh.smooth_shaded if smooth else mesh
         self._vertex_normals = np.asarray(self.mesh.vertex_normals, dtype=np.float64) if smooth else None
         self._face_normals = np.asarray(self.mesh.face_normals, dtype=np.float64)
+        self._triangles = np.asarray(self.mesh.triangles, dtype=np.float64)
+        self._faces = np.asarray(self.mesh.faces)
         self._ray = intersector(self.mesh)
 
     def cast(self, origins: np.ndarray, dirs: np.ndarray) -> Hits:
         s = len(origins)
-        locs, ray_idx, tri = first_hits(self._ray, self.mesh, origins, dirs)
+        locs, ray_idx, tri = first_hits(self._ray, self._triangles, self._face_normals, origins, dirs)
         hit = np.zeros(s, bool)
         points = np.zeros((s, 3))
         normals = np.zeros((s, 3))
@@ -208,12 +221,12 @@ class Renderer:
             hit[ray_idx] = True
             points[ray_idx] = locs
             faces[ray_idx] = tri
-            tris = self.mesh.triangles[tri]
+            tris = self._triangles[tri]
             b = trimesh.triangles.points_to_barycentric(tris, locs)
             b = np.nan_to_num(b, nan=1 / 3)
             bary[ray_idx] = b
             if self.smooth:
-                n = (self._vertex_normals[self.mesh.faces[tri]] * b[:, :, None]).sum(1)  # (H, 3)
+                n = (self._vertex_normals[self._faces[tri]] * b[:, :, None]).sum(1)  # (H, 3)
                 length = np.linalg.norm(n, axis=1)
                 bad = ~np.isfinite(n).all(1) | (length < 1e-8)
                 n[bad] = self._face_normals[tri[bad]]
@@ -227,28 +240,36 @@ class Renderer:
             normals[ray_idx] = n
         return Hits(hit, points, normals, dirs, faces, bary)
 
-    def render(self, cameras: list[Camera], supersample: int = 1) -> tuple[ViewMaps, list[Hits]]:
-        """Maps of each camera at its resolution; rays at `supersample`^2 per pixel."""
-        outs = {k: [] for k in ("normal", "position", "mask", "depth")}
-        all_hits = []
-        for cam in cameras:
-            hi = Camera(cam.c2w, cam.resolution * supersample, cam.fov_deg, cam.ortho_scale)
-            o, d = hi.rays()
-            hits = self.cast(o.reshape(-1, 3), d.reshape(-1, 3))
-            all_hits.append(hits)
-            r, h = hi.resolution, hits.hit
-            w2c = np.linalg.inv(cam.c2w)
-            # supersampled maps average in float64, as they always did (the world's saved maps stay
-            # bit-identical); one ray per pixel rounds to float32 at once, which gives the same values
-            dt = np.float32 if supersample == 1 else np.float64
-            maps = {"normal": np.zeros((r * r, 3), dt), "position": np.zeros((r * r, 3), dt), "mask": h.astype(np.float32),
-                    "depth": np.zeros(r * r, dt)}
-            pts = hits.points[h]
-            maps["normal"][h] = hits.normals[h]
-            maps["position"][h] = pts + 0.5
-            maps["depth"][h] = -(pts @ w2c[2, :3] + w2c[2, 3])  # distance along the view axis
-            for k, v in maps.items():
-                outs[k].append(downsample(v.reshape(r, r, *v.shape[1:]), supersample))
+    def _view(self, cam: Camera, supersample: int) -> tuple[dict, Hits]:
+        hi = Camera(cam.c2w, cam.resolution * supersample, cam.fov_deg, cam.ortho_scale)
+        o, d = hi.rays()
+        hits = self.cast(o.reshape(-1, 3), d.reshape(-1, 3))
+        r, h = hi.resolution, hits.hit
+        w2c = np.linalg.inv(cam.c2w)
+        # supersampled maps average in float64, as they always did (the world's saved maps stay
+        # bit-identical); one ray per pixel rounds to float32 at once, which gives the same values
+        dt = np.float32 if supersample == 1 else np.float64
+        maps = {"normal": np.zeros((r * r, 3), dt), "position": np.zeros((r * r, 3), dt), "mask": h.astype(np.float32),
+                "depth": np.zeros(r * r, dt)}
+        pts = hits.points[h]
+        maps["normal"][h] = hits.normals[h]
+        maps["position"][h] = pts + 0.5
+        maps["depth"][h] = -(pts @ w2c[2, :3] + w2c[2, 3])  # distance along the view axis
+        return {k: downsample(v.reshape(r, r, *v.shape[1:]), supersample) for k, v in maps.items()}, hits
+
+    def render(self, cameras: list[Camera], supersample: int = 1, threads: int = 1) -> tuple[ViewMaps, list[Hits]]:
+        """Maps of each camera at its resolution; rays at `supersample`^2 per pixel. threads > 1
+        casts that many views at once (embree and numpy release the GIL; the maps are the same)."""
+        threads = max(1, min(threads, len(cameras)))
+        if threads > 1:
+            from concurrent.futures import ThreadPoolExecutor
+
+            with ThreadPoolExecutor(threads) as pool:
+                per_view = list(pool.map(lambda cam: self._view(cam, supersample), cameras))
+        else:
+            per_view = [self._view(cam, supersample) for cam in cameras]
+        outs = {k: [m[k] for m, _ in per_view] for k in ("normal", "position", "mask", "depth")}
+        all_hits = [h for _, h in per_view]
         normal = np.stack(outs["normal"]).astype(np.float32)
         cover = np.stack(outs["mask"]).astype(np.float32)
         on = cover > 0

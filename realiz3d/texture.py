@@ -26,7 +26,7 @@ import numpy as np
 import trimesh
 
 from .camera import Camera, CameraSetup, orbit_camera
-from .render import PARTS_KEY, Normalization, Renderer, load_mesh, normalize_mesh
+from .render import PARTS_KEY, Normalization, Renderer, cpu_threads, load_mesh, normalize_mesh
 from .errors import InputError
 
 
@@ -373,7 +373,7 @@ def seen_by(renderer: Renderer, cameras: list[Camera], points: np.ndarray, norma
             min_cos: float = 0.2, depth_resolution: int = 128) -> np.ndarray:
     """(N, P) which of the points each camera sees well (same rules as the back-projection)."""
     dcams = [Camera(c.c2w, depth_resolution, c.fov_deg, c.ortho_scale) for c in cameras]
-    depth = renderer.render(dcams)[0].depth
+    depth = renderer.render(dcams, threads=cpu_threads())[0].depth
     return np.stack([visibility(points, normals, c, d, min_cos)[0] for c, d in zip(cameras, depth)])
 
 
@@ -412,7 +412,7 @@ def texture_from_views(uvm: UVMesh, views: np.ndarray, cameras: list[Camera], op
     t = time.perf_counter()
     if depth is None:
         dcams = [Camera(c.c2w, opts.depth_resolution, c.fov_deg, c.ortho_scale) for c in cameras]
-        depth = Renderer(uvm.mesh, smooth=False).render(dcams)[0].depth
+        depth = Renderer(uvm.mesh, smooth=False).render(dcams, threads=cpu_threads())[0].depth
     texels = rasterize_uv(uvm, opts.size_for(views.shape[1]))
     colors, wsum = backproject(texels, views, cameras, depth, opts.min_cos)
     timings["backproject_s"] = round(time.perf_counter() - t, 3)
@@ -456,7 +456,7 @@ def texture_mesh(uvm: UVMesh, prompt: str, pipe, opts: TextureOptions, seed: int
     cams = cams + added
     timings["select_views_s"] = round(time.perf_counter() - t, 3)
     t = time.perf_counter()
-    maps = Renderer(uvm.mesh).render(cams, supersample=2)[0]
+    maps = Renderer(uvm.mesh).render(cams, supersample=2, threads=cpu_threads())[0]
     timings["render_maps_s"] = round(time.perf_counter() - t, 3)
     m = (maps.mask > 0.5)[..., None]
     control = np.concatenate([maps.normal * m, maps.position * m], -1).transpose(0, 3, 1, 2)  # (N, 6, R, R)

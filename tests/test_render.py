@@ -142,8 +142,18 @@ def test_first_hits_equal_trimesh(make):
     for cam in orbit_cameras(4, elevation=20, resolution=48) + [orbit_camera(0, 90, resolution=48)]:
         o, d = (a.reshape(-1, 3) for a in cam.rays())
         ref = ray.intersects_location(o, d, multiple_hits=False)
-        got = first_hits(ray, mesh, o, d)
+        got = first_hits(ray, np.asarray(mesh.triangles), np.asarray(mesh.face_normals), o, d)
         for a, b in zip(ref, got):
             assert np.array_equal(a, b)
         hits, rays = hits + len(ref[1]), rays + len(o)
     assert 0 < hits < rays
+
+
+def test_threaded_render_equals_one_thread():
+    mesh, _ = normalize_mesh(trimesh.creation.torus(1.0, 0.35, major_sections=60, minor_sections=30))
+    cams = orbit_cameras(4, elevation=20, resolution=40)
+    one, hits1 = Renderer(mesh).render(cams, supersample=2)
+    two, hits2 = Renderer(mesh).render(cams, supersample=2, threads=2)
+    for k in ("normal", "position", "mask", "depth"):
+        assert np.array_equal(getattr(one, k), getattr(two, k))
+    assert all(np.array_equal(a.faces, b.faces) for a, b in zip(hits1, hits2))
