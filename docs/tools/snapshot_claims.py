@@ -8,7 +8,7 @@ from realiz3d.experiments import aggregate
 from realiz3d.evaluation.claims import write_claims
 from realiz3d.evaluation.metrics import format_cell
 src, dst, task = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3]
-rows = [json.loads(l) for l in src.read_text().splitlines()]
+rows = [r for r in map(json.loads, src.read_text().splitlines()) if r["task"] == task]  # the file may hold both tasks
 dst.mkdir(parents=True, exist_ok=True)
 (dst / "results.jsonl").write_text(src.read_text())
 methods = {r["method"] for r in rows if r["seed"] == 0}
@@ -20,7 +20,9 @@ table = aggregate(use)[task]
 order = ["base", "naive", "mixed", "switcher", "switcher (real mode)", "switcher (synthetic mode)", "realiz3d",
          "realiz3d (real mode)", "realiz3d (synthetic mode)", "ablation_no_stage1", "ablation_no_real",
          "ablation_no_layer_aware", "ablation_no_reassign"]
-keys = ["realism", "fd_real", "leakage", "normal_agreement", "mask_iou", "cross_view_color", "material_accuracy"]
+keys = (["realism", "fd_real", "leakage", "normal_agreement", "mask_iou", "cross_view_color", "material_accuracy"]
+        if task == "texturing" else
+        ["realism", "realism_null_control", "fd_real", "leakage", "view_accuracy", "camera_use", "kind_accuracy", "cross_view_color"])
 out = [f"Seeds complete: {complete} (rows of later seeds so far: {len(rows) - len(use)})", "",
        "| method | " + " | ".join(keys) + " |", "|---|" + "---|" * len(keys)]
 for m in order:
