@@ -355,7 +355,8 @@ def bench_texture(resolution: int = 512, texture_size: int = 1024, views: int = 
     import trimesh
 
     from .camera import orbit_cameras
-    from .render import Renderer, cpu_threads
+    from .render import Renderer
+    from .runtime import cpu_threads
     from .texture import TextureOptions, prepare_mesh, texture_from_views
 
     with tempfile.TemporaryDirectory() as d:

@@ -346,11 +346,10 @@ def reproduce(plan: Plan, progress: bool = True, command: str = "realiz3d reprod
                 continue
             # the lowest seed whose Realiz3D model is still on disk (a resumed run may have lost the
             # earlier sittings' models); none: scored in earlier sittings only, no dial
-            found = [(seed, run.out / "runs" / f"seed{seed}" / task / "realiz3d" / "final") for seed in range(plan.seeds)]
-            found = [(seed, ckpt) for seed, ckpt in found if (ckpt / "realiz3d_config.json").is_file()]
-            if not found:
+            ckpts = ((seed, run.out / "runs" / f"seed{seed}" / task / "realiz3d" / "final") for seed in range(plan.seeds))
+            seed, ckpt = next(((s, c) for s, c in ckpts if (c / "realiz3d_config.json").is_file()), (None, None))
+            if ckpt is None:
                 continue
-            seed, ckpt = found[0]
             known = {mode: r for r in run.merged_results() if r["seed"] == seed and r["task"] == task
                      for mode in ("real", "synthetic") if r["method"] == row_label("realiz3d", mode)}
             dial[task] = {"grid": grid, "seed": seed,

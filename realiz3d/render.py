@@ -128,16 +128,6 @@ def intersector(mesh: trimesh.Trimesh):
         return RayMeshIntersector(mesh)
 
 
-def cpu_threads() -> int:
-    """CPU cores this process may run on (the container's share, not the host's count)."""
-    import os
-
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
-
-
 def first_hits(ray, triangles: np.ndarray, face_normals: np.ndarray, origins: np.ndarray, dirs: np.ndarray):
     """First hit of each ray: (locations, ray indices, triangle indices), the same values as
     `ray.intersects_location(origins, dirs, multiple_hits=False)` (triangles, face_normals: those of

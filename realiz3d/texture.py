@@ -26,7 +26,8 @@ import numpy as np
 import trimesh
 
 from .camera import Camera, CameraSetup, orbit_camera
-from .render import PARTS_KEY, Normalization, Renderer, cpu_threads, load_mesh, normalize_mesh
+from .render import PARTS_KEY, Normalization, Renderer, load_mesh, normalize_mesh
+from .runtime import cpu_threads
 from .errors import InputError
 
 

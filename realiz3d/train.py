@@ -100,6 +100,7 @@ def train(cfg: RunConfig, resume: str | None = None, progress: bool = True, stop
         accel.init_trackers("tb", config=_flat_config(cfg))
     metrics_f = open(out / "metrics.jsonl", "a") if run.main else None
     t_start, steps_this_run = time.time(), 0
+    critic = None  # the realism critic of train.validate_critic, loaded at the first validation
     with _bar(progress and run.main, t.stage, t.steps, step) as (pbar, task):
         while step < t.steps:
             loss, grad_norm, finite = _train_step(run, step)
@@ -121,7 +122,9 @@ def train(cfg: RunConfig, resume: str | None = None, progress: bool = True, stop
                 images = validate(run.model, run.ema, run.params, cfg, run.text, out / "val" / f"step-{step:06d}.png",
                                   run.data, run.objective, run.codec)
                 if t.validate_critic and images is not None:
-                    _score_validation(t.validate_critic, images, step, out / "validation.jsonl")
+                    if critic is None:
+                        critic = _load_critic(t.validate_critic)
+                    _score_validation(critic, images, step, out / "validation.jsonl")
             if stop_after is not None and steps_this_run >= stop_after:
                 break
     if metrics_f:
@@ -312,16 +315,15 @@ def validate(model, ema, params, cfg: RunConfig, text, path: Path, data: Data, o
     return x
 
 
-_critics: dict = {}
-
-
-def _score_validation(where: str, images: torch.Tensor, step: int, path: Path) -> None:
-    """Mean P(real) of the realism critic over the validation images, appended to `path`."""
+def _load_critic(where: str):
+    """The evaluators of train.validate_critic ("builtin": the shipped ones, else a folder)."""
     from .evaluation.evaluators import Evaluators
 
-    if where not in _critics:
-        _critics[where] = Evaluators(None if where == "builtin" else where)
-    ev = _critics[where]
+    return Evaluators(None if where == "builtin" else where)
+
+
+def _score_validation(ev, images: torch.Tensor, step: int, path: Path) -> None:
+    """Mean P(real) of the realism critic of `ev` over the validation images, appended to `path`."""
     flat = images.reshape(-1, *images.shape[-3:]).float().cpu().clamp(-1, 1)
     if flat.shape[-1] != ev.resolution:
         flat = torch.nn.functional.interpolate(flat, size=(ev.resolution, ev.resolution), mode="area")

@@ -91,9 +91,8 @@ def loss_curves(runs_dir: Path, file: str = "metrics.jsonl", key: str = "loss") 
 def _curves_section(runs_dir) -> str:
     """Training loss and realism along training, one plot per task, of seed 0's runs (or of
     every run where the folder is not laid out by seed)."""
-    runs_dir = Path(runs_dir)
-    first = runs_dir / "seed0"
-    root = first if first.is_dir() else runs_dir
+    by_seed = (Path(runs_dir) / "seed0").is_dir()
+    root = Path(runs_dir) / "seed0" if by_seed else Path(runs_dir)
     parts = []
     for key, file, title, heading in (("loss", "metrics.jsonl", "training loss", "Training loss"),
                                       ("realism", "validation.jsonl", "realism along training",
@@ -101,14 +100,14 @@ def _curves_section(runs_dir) -> str:
         curves = loss_curves(root, file, key)
         by_task: dict[str, dict] = {}
         for name, pts in curves.items():
-            task, _, method = name.rpartition("/")
-            by_task.setdefault(task if root == first else "", {})[method if root == first else name] = pts
+            task, _, method = name.rpartition("/") if by_seed else ("", "", name)
+            by_task.setdefault(task, {})[method] = pts
         svgs = [_svg_curves(c, title=f"{task}: {title}" if task else title, smooth=key == "loss")
                 for task, c in sorted(by_task.items())]
         svgs = [x for x in svgs if x]
         if svgs:
             parts.append(f"<h2>{html.escape(heading)}" +
-                         (" (seed 0)" if root == first else "") + "</h2><div class='row'>" + "".join(svgs) + "</div>")
+                         (" (seed 0)" if by_seed else "") + "</h2><div class='row'>" + "".join(svgs) + "</div>")
     return "".join(parts)
 
 
