@@ -355,7 +355,9 @@ def reproduce(plan: Plan, progress: bool = True, command: str = "realiz3d reprod
             dial[task] = {"grid": grid, "seed": seed,
                           "points": realism_control_dial(ckpt, task, run.held, plan, run.ev, known)}
             (run.out / "dial.json").write_text(json.dumps(dial, indent=2))
-    claims = write_claims(run.merged_results(), run.out / "claims.json", command, list(range(plan.seeds)))
+    merged = run.merged_results()
+    earlier = sorted({r["task"] for r in merged} - set(plan.tasks))
+    claims = write_claims(merged, run.out / "claims.json", command, list(range(plan.seeds)), earlier)
     return run.write({"dial": {t: d["points"] for t, d in dial.items()},
                       "dial_seed": {t: d.get("seed", 0) for t, d in dial.items()}, "claims": claims,
                       "seconds": round(time.time() - t0, 1)})

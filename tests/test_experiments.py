@@ -428,11 +428,15 @@ def test_reproduce_halves_merge_without_training_again(monkeypatch, tmp_path):
     assert set(summary["table"]) == {"texturing", "multiview"}
     assert {"switcher (real mode)", "switcher (synthetic mode)", "switcher", "naive", "base"} <= set(summary["table"]["texturing"])
     assert {c["task"] for c in summary["claims"]["claims"]} == {"texturing", "multiview"}
+    # the claims file says which of its tasks came from the earlier sitting
+    assert summary["claims"]["earlier_sittings"]["tasks"] == ["texturing"]
+    assert json.loads((tmp_path / "out" / "claims.json").read_text())["earlier_sittings"]["tasks"] == ["texturing"]
     assert len(trained) == 2 * 2 * 2  # seeds x tasks x methods, each once
     trained.clear()
     n_scored = len(scored)
     again = ex.reproduce(ex.Plan(world=str(tmp_path), out=out, methods=("naive", "switcher"), seeds=2))
     assert trained == [] and len(again["results"]) == len(summary["results"])
+    assert "earlier_sittings" not in again["claims"]  # this command ran both tasks itself
     # only the base model's views are generated again (kept for the report; the base model is always here)
     assert all(c[0] == str(ex.BASE_MODEL_DIR) for c in scored[n_scored:])
 

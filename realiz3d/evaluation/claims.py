@@ -128,11 +128,19 @@ def claims(results: list[dict]) -> tuple[dict, list[dict]]:
     return headline, entries
 
 
-def write_claims(results: list[dict], path: str | Path, command: str, seeds: list[int]) -> dict:
+def write_claims(results: list[dict], path: str | Path, command: str, seeds: list[int],
+                 earlier_tasks: list[str] | None = None) -> dict:
+    """claims.json; `earlier_tasks`: tasks whose rows this command did not run but read from the
+    same folder's results.jsonl (an earlier `reproduce --tasks ...` sitting), recorded beside the
+    command so that the file says how all of it was made."""
     headline, entries = claims(results)
     doc = {"date": datetime.date.today().isoformat(), "command": command, "seeds": seeds,
            "interval": "95% Student t interval over seeds of the paired (same seed, same assets) difference",
            "headline": headline, "claims": entries}
+    if earlier_tasks:
+        doc["earlier_sittings"] = {"tasks": sorted(earlier_tasks),
+                                   "note": "rows of these tasks come from an earlier `realiz3d reproduce --tasks ...` "
+                                           "run in the same output folder (its results.jsonl)"}
     path = Path(path)
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text(json.dumps(doc, indent=2))
