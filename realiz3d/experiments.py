@@ -338,6 +338,7 @@ def reproduce(plan: Plan, progress: bool = True, command: str = "realiz3d reprod
     run = PlanRunner(plan, progress)
     for seed in range(plan.seeds):
         run.run_seed(seed)
+    merged = run.merged_results()  # every row is in: the dial adds none
     dial = _dial_cache(run.out)
     if "realiz3d" in plan.methods:
         grid = {"blocks": list(plan.dial_blocks), "fractions": list(plan.dial_fractions)}
@@ -350,12 +351,11 @@ def reproduce(plan: Plan, progress: bool = True, command: str = "realiz3d reprod
             seed, ckpt = next(((s, c) for s, c in ckpts if (c / "realiz3d_config.json").is_file()), (None, None))
             if ckpt is None:
                 continue
-            known = {mode: r for r in run.merged_results() if r["seed"] == seed and r["task"] == task
+            known = {mode: r for r in merged if r["seed"] == seed and r["task"] == task
                      for mode in ("real", "synthetic") if r["method"] == row_label("realiz3d", mode)}
             dial[task] = {"grid": grid, "seed": seed,
                           "points": realism_control_dial(ckpt, task, run.held, plan, run.ev, known)}
             (run.out / "dial.json").write_text(json.dumps(dial, indent=2))
-    merged = run.merged_results()
     earlier = sorted({r["task"] for r in merged} - set(plan.tasks))
     claims = write_claims(merged, run.out / "claims.json", command, list(range(plan.seeds)), earlier)
     return run.write({"dial": {t: d["points"] for t, d in dial.items()},
