@@ -70,6 +70,7 @@ class Draws:
     vae_eps: torch.Tensor | None  # latent backbones: the VAE posterior sample
     drop_control: torch.Tensor | None  # (B,) null control (train.control_dropout)
     per_view_u: tuple[torch.Tensor, torch.Tensor] | None  # (which samples, (B, N) levels) (train.view_noise)
+    view_words: torch.Tensor | None = None  # (B,) captions that name the view (data.view_words)
 
 
 @dataclass
@@ -119,6 +120,19 @@ class Data:
         self.space = space or (3, resolution)
         self.latent = self.space != (3, resolution)
         self.latents = latents
+        if d.view_words > 0:
+            self._check_view_words()
+
+    def _check_view_words(self) -> None:
+        vw = self.cfg.data.view_words
+        if self.streamed:
+            raise ConfigError(f"data.view_words={vw} works with folder datasets, not with shards")
+        if self.real is not None and all(a is None for a in self.real.view_azimuths):
+            raise ConfigError(f"data.view_words={vw}: {self.real.root} does not say where each image's object faces "
+                              "(metadata 'azimuth' and 'front_azimuth'; rebuild the world with `realiz3d world`)")
+        if self.synthetic is not None and self.views > 1 and self.synthetic.view_azimuths(0) is None:
+            raise ConfigError(f"data.view_words={vw}: {self.synthetic.root} does not say where its objects face "
+                              "(metadata 'front_azimuth')")
 
     def seek(self, step: int) -> None:
         """Sharded sources: continue from where an uninterrupted run is at `step`."""
@@ -152,7 +166,12 @@ class Data:
     @property
     def captions(self) -> list[str]:
         """Every caption of the run's sources (what a text-embedding cache must hold)."""
-        return [c for ds in (self.synthetic, self.real) if ds is not None for c in ds.captions]
+        caps = [c for ds in (self.synthetic, self.real) if ds is not None for c in ds.captions]
+        if self.cfg.data.view_words > 0:
+            from .camera import VIEW_WORDS, caption_with_view
+
+            caps += [caption_with_view(c, 90.0 * k) for c in dict.fromkeys(caps) for k in range(len(VIEW_WORDS))]
+        return caps
 
     # -- the draws of a step, in one place --------------------------------------------------
     def draws(self, step: int, num_blocks: int) -> Draws:
@@ -183,8 +202,9 @@ class Data:
         per_view_u = None
         if t.view_noise > 0 and n > 1:
             per_view_u = (torch.rand(bsz, generator=g) < t.view_noise, torch.rand(bsz, n, generator=g))
+        view_words = torch.rand(bsz, generator=g) < self.cfg.data.view_words if self.cfg.data.view_words > 0 else None
         return Draws(is_real, drop, real_idx, syn_idx, syn_view, k_freeze, reassign, k_re, noise, u, vae_eps,
-                     drop_control, per_view_u)
+                     drop_control, per_view_u, view_words)
 
     # -- one function per kind of sample --------------------------------------------------------
     def _real_streamed(self, i: int, d: Draws, n: int) -> Sample:
@@ -194,6 +214,8 @@ class Data:
     def _real_in_memory(self, i: int, d: Draws, n: int) -> Sample:
         idx = d.real_idx[i]
         caps = [self.real.captions[j] for j in idx.tolist()]
+        if d.view_words is not None and d.view_words[i]:
+            caps = [_with_view(c, self.real.view_azimuths[j]) for c, j in zip(caps, idx.tolist())]
         if self.latents is not None:
             mean, std = (t_.squeeze(1) for t_ in self.latents["real"].get(idx.tolist()))
             return Sample(mean, caps, x_std=std)
@@ -212,6 +234,9 @@ class Data:
         multi = n > 1
         control = self.synthetic.control(a, ctrl_kind)[0] if multi and ctrl_kind != "none" else None
         caps = [self.synthetic.captions[int(a)]] * n
+        if d.view_words is not None and d.view_words[i]:
+            rel = self.synthetic.view_azimuths(int(a))
+            caps = [_with_view(c, r) for c, r in zip(caps, rel[v0 : v0 + n] if rel is not None else [None] * n)]
         if self.latents is not None:
             mean, std = self.latents["synthetic"].get([int(a)])
             return Sample(mean[0, v0 : v0 + n], caps, x_std=std[0, v0 : v0 + n], control=control, multiview=multi)
@@ -268,6 +293,12 @@ class Data:
         stage2 = STAGE_TABLE[t.stage].layer_aware
         return Batch(x0, captions, control, domain, multiview, freeze if stage2 else None, d.is_real, d.noise, u,
                      d.vae_eps, encoded=cached or not self.latent)
+
+
+def _with_view(caption: str, relative_azimuth: float | None) -> str:
+    from .camera import caption_with_view
+
+    return caption if relative_azimuth is None else caption_with_view(caption, relative_azimuth)
 
 
 def world_real_folder(world: Path, stage: str) -> Path:

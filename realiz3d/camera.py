@@ -119,6 +119,22 @@ def orbit_cameras(num_views: int, elevation: float = 20.0, start_azimuth: float 
     return [orbit_camera(start_azimuth + 360.0 * i / num_views, elevation, **kw) for i in range(num_views)]
 
 
+# View words (DreamFusion's view-dependent prompting): the view a camera has of an object,
+# named from its azimuth relative to the object's front, in 90-degree sectors.
+VIEW_WORDS = ("front view", "right side view", "back view", "left side view")
+
+
+def view_phrase(relative_azimuth: float) -> str:
+    """The view word of a camera at `relative_azimuth` degrees from the object's front
+    (0 = front, 90 = on the object's right as seen from the front, i.e. the camera on +X)."""
+    return VIEW_WORDS[int(((float(relative_azimuth) + 45.0) % 360.0) // 90.0) % 4]
+
+
+def caption_with_view(caption: str, relative_azimuth: float) -> str:
+    """"a brick mug" -> "a brick mug, back view"; the empty (unconditional) caption stays empty."""
+    return f"{caption}, {view_phrase(relative_azimuth)}" if caption else caption
+
+
 @dataclass
 class CameraSetup:
     """The one camera set-up of a dataset and of every model trained on it: N views on a

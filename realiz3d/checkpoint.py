@@ -45,6 +45,7 @@ class TrainedWith:
     pipeline: str | None = None  # the diffusers pipeline folder of a latent backbone
     text_max_length: int | None = None  # caption tokens of the pipeline's text encoder
     preset: str | None = None  # built-in preset of a model trained from scratch
+    view_words: bool = False  # captions named each view in its last run (data.view_words); sampling does too
     version: int = SCHEMA_VERSION
 
     @property

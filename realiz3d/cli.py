@@ -141,6 +141,7 @@ def generate(
     pipeline: Optional[Path] = typer.Option(None, help="diffusers pipeline folder of a latent checkpoint (default: the one it was trained from)"),
     dtype: str = typer.Option("float32", help="weights' dtype: float32 | bfloat16 | float16 (half precision: for GPUs)"),
     control_guidance: float = typer.Option(0.0, help="guidance on the cameras as well as the text (0 = off; for models trained with train.control_dropout)"),
+    view_words: Optional[bool] = typer.Option(None, "--view-words/--no-view-words", help="name each view in its caption (\"..., back view\"; default: as the model was trained, data.view_words)"),
 ):
     """Text-to-multiview: writes grid.png, view-K.png and settings.json."""
     from .pipeline import Realiz3DPipeline, write_outputs
@@ -171,7 +172,8 @@ def generate(
         chunk = plist[i : i + batch_size]
         res = pipe(chunk, num_views=views, seed=[seed + i + j for j in range(len(chunk))], num_inference_steps=steps,
                    guidance_scale=guidance, negative_prompt=negative, schedule=sched, elevation=elevation,
-                   azimuths=az_list, start_azimuth=start_azimuth, control_guidance_scale=control_guidance)
+                   azimuths=az_list, start_azimuth=start_azimuth, control_guidance_scale=control_guidance,
+                   view_words=view_words)
         # one prompt: files straight into --out; several: a subfolder per prompt
         names = [f"{i + j:03d}-{_slug(p)}" for j, p in enumerate(chunk)] if len(plist) > 1 else None
         written += write_outputs(res, out, names)

@@ -222,10 +222,16 @@ class DataSection:
     cache: str | None = None  # precomputed latents + text embeddings (`realiz3d cache`), latent backbones only
     workers: int = 0  # DataLoader workers decoding sharded sets (`realiz3d shard`); keep it fixed across a resume
     views: int | None = None  # views per synthetic sample (default: all of the set's; 1 = single images, null control)
+    # share of samples whose captions name the view ("a brick mug, back view"; DreamFusion's
+    # view-dependent prompts), from each image's azimuth relative to its object's front; a
+    # multiview sample gets one caption per view. Needs metadata that says where the front is.
+    view_words: float = 0.0
 
     def __post_init__(self):
         if self.views is not None and self.views < 1:
             raise ConfigError(f"data.views={self.views}: expected a positive number of views")
+        if not 0.0 <= self.view_words <= 1.0:
+            raise ConfigError(f"data.view_words={self.view_words}: expected a share in [0, 1]")
 
 
 @dataclass

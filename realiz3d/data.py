@@ -218,6 +218,12 @@ class SyntheticSet(torch.utils.data.Dataset):
             return self._plucker[idx]
         raise InputError(f"control kind {kind!r}: expected 'texturing' or 'camera'")
 
+    def view_azimuths(self, i: int) -> list[float] | None:
+        """Item i's camera azimuths relative to its object's front (metadata "front_azimuth"),
+        or None when the item does not say where its front is (for data.view_words)."""
+        rel = [_relative_azimuth(c.azimuth, self.meta[i].get("front_azimuth")) for c in self.cameras[i]]
+        return None if any(r is None for r in rel) else rel
+
     def __post_init__(self):
         self._plucker = torch.from_numpy(np.stack([np.stack([plucker(c) for c in cams]) for cams in self.cameras])) \
             if self.cameras else torch.zeros(0)
@@ -279,6 +285,9 @@ class RealSet(torch.utils.data.Dataset):
     captions: list[str]
     rgb: torch.Tensor  # (M, 3, R, R) uint8
     skipped: list[str] = field(default_factory=list)
+    # each image's camera azimuth relative to its object's front (metadata "azimuth" minus
+    # "front_azimuth", as the built-in world writes them), None where unknown: for data.view_words
+    view_azimuths: list[float | None] = field(default_factory=list)
 
     def __len__(self):
         return len(self.files)
@@ -297,7 +306,7 @@ class RealSet(torch.utils.data.Dataset):
 
 def load_real(root: str | Path, resolution: int, limit: int | None = None, progress: bool = False) -> RealSet:
     root = Path(root)
-    files, caps, imgs, skipped = [], [], [], []
+    files, caps, imgs, skipped, rel = [], [], [], [], []
     for where, row in metadata_rows(root, limit, progress):
         try:
             fn = row.get("file_name")
@@ -308,10 +317,18 @@ def load_real(root: str | Path, resolution: int, limit: int | None = None, progr
             imgs.append(torch.from_numpy(np.ascontiguousarray(img)).permute(2, 0, 1))
             files.append(fn)
             caps.append(cap)
+            rel.append(_relative_azimuth(row.get("azimuth"), row.get("front_azimuth")))
         except DataError as e:
             skipped.append(str(e))
     if skipped:
         warnings.warn(f"{root}: skipped {len(skipped)} bad item(s); first: {skipped[0]}")
     if not imgs:
         raise DataError(f"{root}: no usable images" + (f" (first problem: {skipped[0]})" if skipped else ""))
-    return RealSet(root, files, caps, torch.stack(imgs), skipped)
+    return RealSet(root, files, caps, torch.stack(imgs), skipped, rel)
+
+
+def _relative_azimuth(azimuth, front) -> float | None:
+    """A camera's azimuth relative to the object's front, or None if either is unknown."""
+    if isinstance(azimuth, (int, float)) and isinstance(front, (int, float)):
+        return float(azimuth) - float(front)
+    return None

@@ -24,7 +24,7 @@ from typing import Callable
 
 import torch
 
-from .camera import CameraSetup, plucker
+from .camera import CameraSetup, caption_with_view, plucker
 from .checkpoint import trained_with
 from .grid import tile
 from .models import Realiz3DTransformer
@@ -216,6 +216,8 @@ class Realiz3DPipeline:
         callback_on_step_end: Callable | None = None,
         callback_on_step_end_tensor_inputs: list[str] = ("latents",),
         control_guidance_scale: float = 0.0,
+        view_words: bool | None = None,
+        view_azimuths: list[list[float]] | None = None,
     ) -> PipelineOutput | tuple:
         """Generate `num_views` views per prompt. The initial noise comes from `latents`
         (B, N, C, h, w) if given, else from `generator` (one, or one per prompt, as in
@@ -223,7 +225,11 @@ class Realiz3DPipeline:
         callback_on_step_end(pipe, step, timestep, {"latents": x}) -> dict, as in diffusers:
         a "latents" it returns replaces the current ones. return_dict=False: (images,).
         control_guidance_scale > 0: guidance on the control (cameras or maps) as well as on the
-        text (one more pass per step; for models trained with train.control_dropout)."""
+        text (one more pass per step; for models trained with train.control_dropout).
+        view_words: name each view in its caption ("a wood chair, back view", from the camera's
+        azimuth; objects face azimuth 0, as in the built-in world); None = as the model was
+        trained (data.view_words). view_azimuths: per prompt, each view's azimuth relative to the
+        object's front, to name the views by when `control` is given (default: the cameras')."""
         if output_type not in OUTPUT_TYPES:
             raise InputError(f"output_type={output_type!r}: expected one of {OUTPUT_TYPES}")
         unknown = set(callback_on_step_end_tensor_inputs) - {"latents"}
@@ -245,6 +251,17 @@ class Realiz3DPipeline:
             raise InputError("a texturing model needs normal + position maps: use `realiz3d texture`")
         if control is not None:
             control = control.to(dev)
+        if view_words is None:
+            view_words = trained_with(self.model.config).view_words
+        text_prompts, text_negs = prompts, negs
+        if view_words and num_views > 1:  # one caption per view
+            if view_azimuths is None:
+                azs = cam_azimuths or [c.azimuth for c in self.cameras(num_views, elevation, azimuths, start_azimuth)]
+                view_azimuths = [azs] * b
+            if len(view_azimuths) != b or any(len(a) != num_views for a in view_azimuths):
+                raise InputError(f"view_azimuths: expected {b} lists of {num_views} azimuths")
+            text_prompts = [caption_with_view(p, a) for p, azs in zip(prompts, view_azimuths) for a in azs]
+            text_negs = [n for n in negs for _ in range(num_views)]
         size = int(self.model.backbone.config.sample_size)
         shape = (num_views, self.model.config.pred_channels, size, size)
         latents = _initial_latents(latents, generator, b, shape)
@@ -253,8 +270,8 @@ class Realiz3DPipeline:
             def callback(i, t, x):
                 res = callback_on_step_end(self, i, t, {"latents": x})
                 return res.get("latents", x) if isinstance(res, dict) else x
-        x = sample(self.model, self.objective.scheduler(), self.text_encoder.encode(prompts, dev),
-                   self.text_encoder.encode(negs, dev) if guidance_scale != 1.0 else None,
+        x = sample(self.model, self.objective.scheduler(), self.text_encoder.encode(text_prompts, dev),
+                   self.text_encoder.encode(text_negs, dev) if guidance_scale != 1.0 else None,
                    shape, seeds, num_inference_steps, guidance_scale,
                    control, sched, multiview=num_views > 1 and self.trained_views > 1, callback=callback,
                    latents=latents, control_guidance=control_guidance_scale)
@@ -267,7 +284,7 @@ class Realiz3DPipeline:
                      "control_guidance": control_guidance_scale, "schedule": sched.to_dict(),
                      "scheduler": type(self.objective.scheduler()).__name__,
                      "elevation": self.camera_setup.elevation if elevation is None else elevation,
-                     "azimuths": cam_azimuths}
+                     "azimuths": cam_azimuths, "view_words": bool(view_words and num_views > 1)}
                     for p, n, s in zip(prompts, negs, seeds)]
         if latents is not None:
             for st in settings:

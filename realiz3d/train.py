@@ -252,7 +252,7 @@ def _export(run: Run) -> None:
     """OUT/final: the model (EMA weights if EMA is on) with what it was trained with."""
     cfg, t, data = run.cfg, run.cfg.train, run.data
     facts = dict(objective=run.objective.name if run.latent else make_objective_name(cfg), resolution=run.resolution,
-                 views=data.views, stage=t.stage)
+                 views=data.views, stage=t.stage, view_words=cfg.data.view_words > 0)
     if not run.latent:
         facts["flow_shift"] = t.noise_shift
     if data.camera_setup is not None:  # else the init checkpoint's (if any) stays

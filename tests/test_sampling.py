@@ -252,6 +252,48 @@ def test_generate_takes_the_camera_layout_the_user_asks_for(tmp_path, tiny_check
         assert len(r.stderr.strip().splitlines()) == 1
 
 
+def test_view_words_name_each_views_caption_from_its_camera(tmp_path, tiny_checkpoint):
+    """view_words: one caption per view, named from the camera's azimuth (or the given
+    view_azimuths); a model trained with data.view_words uses them by default; --view-words."""
+    import shutil
+
+    from realiz3d.checkpoint import CONFIG_FILE
+    from realiz3d.pipeline import Realiz3DPipeline
+
+    pipe = Realiz3DPipeline.from_pretrained(tiny_checkpoint)
+    seen = []
+    encode = pipe.text_encoder.encode
+    pipe.text_encoder.encode = lambda caps, dev=None: seen.append(list(caps)) or encode(caps, dev)
+    named = pipe(["a brick mug"], num_views=4, seed=3, num_inference_steps=2, azimuths=[0, 90, 180, 270],
+                 view_words=True)
+    assert seen[0] == ["a brick mug, front view", "a brick mug, right side view", "a brick mug, back view",
+                       "a brick mug, left side view"]
+    assert seen[1] == [""] * 4 and named.settings[0]["view_words"] is True
+    seen.clear()
+    plain = pipe(["a brick mug"], num_views=4, seed=3, num_inference_steps=2, azimuths=[0, 90, 180, 270])
+    assert seen[0] == ["a brick mug"] and plain.settings[0]["view_words"] is False
+    assert not torch.allclose(named.views, plain.views)
+    seen.clear()
+    pipe(["a mug", "a lamp"], num_views=2, seed=3, num_inference_steps=1, view_words=True,
+         view_azimuths=[[180, 0], [90, 270]])
+    assert seen[0] == ["a mug, back view", "a mug, front view", "a lamp, right side view", "a lamp, left side view"]
+    with pytest.raises(ValueError, match="view_azimuths: expected 1 lists of 2 azimuths"):
+        pipe(["a mug"], num_views=2, num_inference_steps=1, view_words=True, view_azimuths=[[0, 90, 180]])
+    # a model trained with view words names its views by default
+    ckpt = tmp_path / "vw"
+    shutil.copytree(tiny_checkpoint, ckpt)
+    cfg = json.loads((ckpt / CONFIG_FILE).read_text())
+    cfg["extra"]["view_words"] = True
+    (ckpt / CONFIG_FILE).write_text(json.dumps(cfg))
+    again = Realiz3DPipeline.from_pretrained(ckpt)(["a brick mug"], num_views=4, seed=3, num_inference_steps=2,
+                                                    azimuths=[0, 90, 180, 270])
+    torch.testing.assert_close(again.views, named.views)
+    r = _cli("generate", "a brick mug", "--views", 2, "--out", tmp_path / "g", "--checkpoint", tiny_checkpoint,
+             "--steps", 1, "--view-words")
+    assert r.returncode == 0, r.stderr
+    assert json.loads((tmp_path / "g" / "settings.json").read_text())["view_words"] is True
+
+
 def test_pipeline_the_diffusers_way(tiny_checkpoint):
     """generator, latents, output_type, return_dict and the diffusers callback signature."""
     from realiz3d.pipeline import Realiz3DPipeline

@@ -524,3 +524,55 @@ def test_no_stage1_ablation_trains_the_shifters_jointly_and_domain_lr_scale(tmp_
         tiny_cfg(tmp_path, tiny_world, "naive", train_shifters="true")
     with pytest.raises(ConfigError, match="train.layer_aware_shared"):
         tiny_cfg(tmp_path, tiny_world, "stage2", layer_aware_shared="maybe")
+
+
+def test_view_words_name_each_view_from_its_azimuth_relative_to_the_front(tmp_path, tiny_world):
+    from realiz3d.camera import VIEW_WORDS, caption_with_view, view_phrase
+
+    assert [view_phrase(a) for a in (0, 44, 46, 90, 180, -90, 314, 316, 359)] == \
+        ["front view", "front view", "right side view", "right side view", "back view", "left side view",
+         "left side view", "front view", "front view"]
+    assert caption_with_view("a brick mug", 180) == "a brick mug, back view" and caption_with_view("", 180) == ""
+    # a multiview stage: every synthetic sample drawn for it gets one caption per view
+    cfg = tiny_cfg(tmp_path, tiny_world, "mixed", batch_size=64)
+    cfg.data.view_words = 0.5
+    plain = tiny_cfg(tmp_path / "p", tiny_world, "mixed", batch_size=64)
+    d, p = Data(cfg, 16, progress=False), Data(plain, 16, progress=False)
+    b, ref = d.batch(3, 2), p.batch(3, 2)
+    n = b.x0.shape[1]
+    named = 0
+    for i in range(64):
+        caps, plain_caps = b.captions[i * n : (i + 1) * n], ref.captions[i * n : (i + 1) * n]
+        if caps == plain_caps:
+            continue
+        named += 1
+        if b.is_real[i]:  # real samples: single images, their own azimuth
+            assert caps[0].startswith(plain_caps[0] + ", ") and caps[0].split(", ")[-1] in VIEW_WORDS
+        else:  # the world's cameras start at the front: front, right, back, left
+            assert caps == [f"{plain_caps[0]}, {w}" for w in VIEW_WORDS]
+    assert 10 < named < 54
+    # everything else is the batch the run without view words draws
+    assert torch.equal(b.x0, ref.x0) and torch.equal(b.noise, ref.noise) and torch.equal(b.is_real, ref.is_real)
+    # a real image's word comes from its metadata: azimuth minus its object's front
+    j = next(j for j, a in enumerate(d.real.view_azimuths) if a is not None and 150 < a % 360 < 210)
+    assert view_phrase(d.real.view_azimuths[j]) == "back view"
+    # a text-embedding cache must hold the named captions too
+    assert set(b.captions) <= set(d.captions) | {""}
+
+
+def test_view_words_need_data_that_says_where_the_front_is(tmp_path, tiny_world):
+    import json
+    import shutil
+
+    with pytest.raises(ConfigError, match=r"data.view_words=1.5: expected a share in \[0, 1\]"):
+        load_config(None, [f"out={tmp_path}", "data.view_words=1.5"])
+    world = tmp_path / "old_world"
+    shutil.copytree(tiny_world, world)
+    for folder in ("real", "pretrain"):
+        meta = world / folder / "metadata.jsonl"
+        rows = [json.loads(line) for line in meta.read_text().splitlines()]
+        meta.write_text("".join(json.dumps({k: v for k, v in r.items() if k != "front_azimuth"}) + "\n" for r in rows))
+    cfg = tiny_cfg(tmp_path, world, "mixed")
+    cfg.data.view_words = 0.5
+    with pytest.raises(ConfigError, match="does not say where each image's object faces"):
+        Data(cfg, 16, progress=False)

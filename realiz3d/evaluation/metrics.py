@@ -22,6 +22,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from ..camera import caption_with_view
+from ..checkpoint import trained_with
 from ..data import SyntheticSet
 from ..world.assets import KINDS, MATERIALS
 from .evaluators import Evaluators, azimuth_bin, frechet_distance
@@ -115,9 +117,17 @@ def generate_for_assets(pipe, assets: SyntheticSet, schedule, settings: EvalSett
         res = pipe([assets.captions[i] for i in chunk], num_views=assets.num_views,
                    seed=[settings.seed + i for i in chunk], num_inference_steps=settings.steps,
                    guidance_scale=settings.guidance, schedule=schedule, control=ctrl,
-                   control_guidance_scale=settings.control_guidance if control == "auto" else 0.0)
+                   control_guidance_scale=settings.control_guidance if control == "auto" else 0.0,
+                   # models trained with view words name the views from the assets' cameras; with null
+                   # control the cameras are absent, and so are the view words
+                   view_words=None if control == "auto" else False,
+                   view_azimuths=[assets.view_azimuths(i) for i in chunk] if _all_known(assets, chunk) else None)
         out.append(res.views)
     return torch.cat(out)
+
+
+def _all_known(assets: SyntheticSet, idx) -> bool:
+    return all(assets.view_azimuths(i) is not None for i in idx)
 
 
 def score_views(ev: Evaluators, views: torch.Tensor, assets: SyntheticSet, task: str, real_refs: torch.Tensor | None) -> dict:
@@ -207,7 +217,11 @@ def camera_use(pipe, assets: SyntheticSet, levels=(0.3, 0.5, 0.7, 0.9), seed: in
         idx = torch.arange(i, min(i + batch, len(assets)))
         x0 = assets.images(idx).to(dev)
         ctrl = assets.control(idx, "camera").to(dev)
-        cond = pipe.text_encoder.encode([assets.captions[j] for j in idx.tolist()], dev)
+        caps = [assets.captions[j] for j in idx.tolist()]
+        if trained_with(model.config).view_words and _all_known(assets, idx.tolist()):
+            # the views are named from the cameras, which stay in place when the views roll
+            caps = [caption_with_view(assets.captions[j], a) for j in idx.tolist() for a in assets.view_azimuths(j)]
+        cond = pipe.text_encoder.encode(caps, dev)
         for u in levels:
             noise = torch.randn(x0.shape, generator=g).to(dev)
             for which, (x, e) in (("kept", (x0, noise)), ("rolled", (x0.roll(1, 1), noise.roll(1, 1)))):

@@ -126,7 +126,7 @@ def _job(args):
         Image.fromarray(to_uint8(rgb[0])).save(out / fn)
         text = asset.caption if kind == "real" else render_caption(asset.caption)
         return {"file_name": fn, "text": text, "kind": asset.kind, "material": asset.material,
-                "domain": domain, "azimuth": az, "elevation": el}
+                "domain": domain, "azimuth": az, "elevation": el, "front_azimuth": base["front_azimuth"]}
     cams = _multiview_cameras(cfg, rng)
     rgb, maps = render_views(renderer, cams, asset.material, "synthetic", rng, cfg.supersample, front=front)
     row = write_synthetic_item(out, asset.id, rgb, maps, base)
