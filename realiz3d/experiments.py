@@ -120,7 +120,7 @@ def train_stage1(plan: Plan, seed: int, progress: bool = True) -> Path:
 def evaluate_checkpoint(checkpoint: Path, task: str, split_dir: Path, schedule="shifted", n_assets: int | None = None,
                         steps: int = 20, guidance: float = 3.0, seed: int = 0, evaluators=None, leakage: bool = True,
                         keep_views: bool = False, camera: bool = False, views=None, camera_rolls=(1, 2),
-                        textured_meshes: int = 0, control_guidance: float = 0.0) -> dict:
+                        textured_meshes: int = 0, control_guidance: float = 0.0, view_words: bool | None = None) -> dict:
     """Scores of one model on a split (held-out or val) for a task.
 
     views: the model's outputs for these assets and settings when already generated (a
@@ -130,7 +130,8 @@ def evaluate_checkpoint(checkpoint: Path, task: str, split_dir: Path, schedule="
     textured_meshes (texturing): also texture this many of the assets' meshes end to end and
     score the textured meshes (realiz3d.evaluation.textured).
     control_guidance: guidance on the control as well as the text (models trained with
-    train.control_dropout); recorded in the scores."""
+    train.control_dropout); recorded in the scores.
+    view_words: name each view in its caption (None: as the model was trained); recorded when given."""
     from .data import load_synthetic
     from .evaluation.evaluators import Evaluators
     from .evaluation.metrics import EvalSettings, generate_for_assets, real_references, score_views
@@ -145,12 +146,13 @@ def evaluate_checkpoint(checkpoint: Path, task: str, split_dir: Path, schedule="
     sched = schedule if isinstance(schedule, DomainSchedule) else DomainSchedule(schedule)
     if not pipe.model.has_domain:
         sched = DomainSchedule("real")
-    st = EvalSettings(steps=steps, guidance=guidance, seed=seed, control_guidance=control_guidance)
+    st = EvalSettings(steps=steps, guidance=guidance, seed=seed, control_guidance=control_guidance, view_words=view_words)
     refs = real_references(assets)
     if views is None:
         views = generate_for_assets(pipe, assets, sched, st)
     res = {"checkpoint": str(checkpoint), "task": task, "schedule": sched.to_dict(), "assets": len(assets),
-           **({"control_guidance": control_guidance} if control_guidance else {}), **score_views(ev, views, assets, task, refs)}
+           **({"control_guidance": control_guidance} if control_guidance else {}),
+           **({"view_words": view_words} if view_words is not None else {}), **score_views(ev, views, assets, task, refs)}
     if leakage and pipe.model.config.control != "none":
         null = generate_for_assets(pipe, assets, sched, st, control=None)
         res["realism_null_control"] = float(score_views(ev, null, assets, "none", None)["realism"])
@@ -158,7 +160,7 @@ def evaluate_checkpoint(checkpoint: Path, task: str, split_dir: Path, schedule="
     if camera and task == "multiview":
         from .evaluation.metrics import camera_use, roll_cameras
 
-        res["camera_use"] = camera_use(pipe, assets, seed=seed)
+        res["camera_use"] = camera_use(pipe, assets, seed=seed, view_words=view_words)
         if pipe.model.config.control == "camera" and assets.num_views > 1:
             # the same prompts with the cameras rolled by k views: a model that follows its cameras
             # keeps its view accuracy; one that memorised "view 0 is the front" loses it

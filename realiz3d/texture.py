@@ -463,7 +463,8 @@ def texture_mesh(uvm: UVMesh, prompt: str, pipe, opts: TextureOptions, seed: int
     control = np.concatenate([maps.normal * m, maps.position * m], -1).transpose(0, 3, 1, 2)  # (N, 6, R, R)
     t = time.perf_counter()
     gen = pipe(prompt, num_views=len(cams), seed=seed, num_inference_steps=steps, guidance_scale=guidance,
-               schedule=schedule, control=torch.from_numpy(control).float()[None])
+               schedule=schedule, control=torch.from_numpy(control).float()[None],
+               view_azimuths=[[c.azimuth for c in cams]])  # named by these cameras if the model uses view words
     timings["generate_s"] = round(time.perf_counter() - t, 3)
     views = ((gen.views[0].clamp(-1, 1) + 1) / 2).permute(0, 2, 3, 1).numpy()  # (N, R, R, 3)
     # keep the object's pixels only: background colours must not reach the texture

@@ -294,6 +294,38 @@ def test_view_words_name_each_views_caption_from_its_camera(tmp_path, tiny_check
     assert json.loads((tmp_path / "g" / "settings.json").read_text())["view_words"] is True
 
 
+def test_evaluation_names_the_views_from_each_assets_cameras(tiny_checkpoint, tiny_world):
+    """With view words, the held-out assets' views are named from their own cameras (rolled
+    cameras roll the names); with null control, and in camera_use's default for a model
+    trained without them, they are not."""
+    from realiz3d.data import load_synthetic
+    from realiz3d.evaluation.metrics import EvalSettings, camera_use, generate_for_assets, roll_cameras
+    from realiz3d.pipeline import Realiz3DPipeline
+    from realiz3d.sampling import DomainSchedule
+
+    pipe = Realiz3DPipeline.from_pretrained(tiny_checkpoint)
+    assets = load_synthetic(tiny_world / "heldout", limit=2)
+    seen = []
+    encode = pipe.text_encoder.encode
+    pipe.text_encoder.encode = lambda caps, dev=None: seen.append(list(caps)) or encode(caps, dev)
+    st = EvalSettings(steps=1, view_words=True)
+    generate_for_assets(pipe, assets, DomainSchedule("real"), st)
+    words = ["front view", "right side view", "back view", "left side view"]
+    assert seen[0] == [f"{c}, {w}" for c in assets.captions for w in words]
+    seen.clear()
+    generate_for_assets(pipe, roll_cameras(assets, 1), DomainSchedule("real"), st)
+    assert seen[0] == [f"{c}, {w}" for c in assets.captions for w in words[1:] + words[:1]]
+    seen.clear()
+    generate_for_assets(pipe, assets, DomainSchedule("real"), st, control=None)
+    assert seen[0] == assets.captions
+    seen.clear()
+    camera_use(pipe, assets, levels=(0.5,))
+    assert seen[0] == assets.captions
+    seen.clear()
+    camera_use(pipe, assets, levels=(0.5,), view_words=True)
+    assert seen[0] == [f"{c}, {w}" for c in assets.captions for w in words]
+
+
 def test_pipeline_the_diffusers_way(tiny_checkpoint):
     """generator, latents, output_type, return_dict and the diffusers callback signature."""
     from realiz3d.pipeline import Realiz3DPipeline

@@ -93,6 +93,7 @@ class EvalSettings:
     seed: int = 0
     batch: int = 8
     control_guidance: float = 0.0  # guidance on the control too (models trained with train.control_dropout)
+    view_words: bool | None = None  # name each view in its caption (None: as the model was trained)
 
 
 def generate_for_assets(pipe, assets: SyntheticSet, schedule, settings: EvalSettings, control: str | None = "auto",
@@ -120,7 +121,7 @@ def generate_for_assets(pipe, assets: SyntheticSet, schedule, settings: EvalSett
                    control_guidance_scale=settings.control_guidance if control == "auto" else 0.0,
                    # models trained with view words name the views from the assets' cameras; with null
                    # control the cameras are absent, and so are the view words
-                   view_words=None if control == "auto" else False,
+                   view_words=settings.view_words if control == "auto" else False,
                    view_azimuths=[assets.view_azimuths(i) for i in chunk] if _all_known(assets, chunk) else None)
         out.append(res.views)
     return torch.cat(out)
@@ -192,7 +193,8 @@ def real_references(assets: SyntheticSet) -> torch.Tensor:
 
 
 @torch.no_grad()
-def camera_use(pipe, assets: SyntheticSet, levels=(0.3, 0.5, 0.7, 0.9), seed: int = 0, batch: int = 8) -> float | None:
+def camera_use(pipe, assets: SyntheticSet, levels=(0.3, 0.5, 0.7, 0.9), seed: int = 0, batch: int = 8,
+               view_words: bool | None = None) -> float | None:
     """How much a multiview model relies on its cameras, without generating anything.
 
     The denoising loss on the assets' own synthetic renders (views with their cameras)
@@ -218,7 +220,8 @@ def camera_use(pipe, assets: SyntheticSet, levels=(0.3, 0.5, 0.7, 0.9), seed: in
         x0 = assets.images(idx).to(dev)
         ctrl = assets.control(idx, "camera").to(dev)
         caps = [assets.captions[j] for j in idx.tolist()]
-        if trained_with(model.config).view_words and _all_known(assets, idx.tolist()):
+        named = trained_with(model.config).view_words if view_words is None else view_words
+        if named and _all_known(assets, idx.tolist()):
             # the views are named from the cameras, which stay in place when the views roll
             caps = [caption_with_view(assets.captions[j], a) for j in idx.tolist() for a in assets.view_azimuths(j)]
         cond = pipe.text_encoder.encode(caps, dev)
