@@ -401,3 +401,18 @@ def test_generate_runs_the_shipped_multiview_model_by_default(tmp_path):
     assert r.returncode == 0, r.stderr
     settings = json.loads((tmp_path / "g" / "settings.json").read_text())
     assert Path(settings["checkpoint"]).resolve() == MULTIVIEW_MODEL_DIR.resolve() and len(settings["azimuths"]) == 4
+
+
+def test_camera_figure_keeps_each_checkpoints_rolled_rows(tmp_path, tiny_checkpoint, tiny_world, monkeypatch):
+    """Every checkpoint gets its own 'cameras rolled k' row (they once shared one, so the figure
+    showed the last checkpoint's rolled views under the first)."""
+    from realiz3d.evaluation import camera_diagnostics as cd
+
+    import realiz3d.visual as visual
+
+    seen = {}
+
+    monkeypatch.setattr(visual, "save_grid_rows", lambda x, out, labels: seen.update(x=x, labels=labels))
+    cd.camera_figure(tiny_world / "heldout", [tiny_checkpoint, tiny_checkpoint], tmp_path / "f.png", assets=1,
+                     rolls=(1,), steps=1)
+    assert seen["labels"][1:] == ["real render", "ckpt0/model", "  cameras rolled 1", "ckpt0/model", "  cameras rolled 1"]

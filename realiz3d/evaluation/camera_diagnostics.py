@@ -100,16 +100,17 @@ def camera_figure(split: Path, checkpoints: list[Path], out: Path, assets: int =
     data = load_synthetic(split, limit=assets)
     n = data.num_views
     ref_real = real_references(data).reshape(len(data), n, *data.images(torch.tensor([0])).shape[2:])
-    rows = {"synthetic render": data.images(torch.arange(len(data))), "real render": ref_real}
+    # a list, not a dict: every checkpoint has its own "cameras rolled k" rows
+    rows = [("synthetic render", data.images(torch.arange(len(data)))), ("real render", ref_real)]
     st = EvalSettings(steps=steps, seed=seed)
     for ck in checkpoints:
         pipe = Realiz3DPipeline.from_pretrained(ck)
-        rows[f"{Path(ck).parent.name}/{Path(ck).name}"] = generate_for_assets(pipe, data, "real", st)
+        rows.append((f"{Path(ck).parent.name}/{Path(ck).name}", generate_for_assets(pipe, data, "real", st)))
         for k in rolls:
-            rows[f"  cameras rolled {k}"] = generate_for_assets(pipe, roll_cameras(data, k), "real", st)
+            rows.append((f"  cameras rolled {k}", generate_for_assets(pipe, roll_cameras(data, k), "real", st)))
     x, labels = [], []
     for i in range(len(data)):
-        for name, v in rows.items():
+        for name, v in rows:
             x.append(v[i])
             labels.append(f"{data.captions[i][:14]}: {name}" if name == "synthetic render" else name)
     save_grid_rows(torch.stack(x), out, labels)
