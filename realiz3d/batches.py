@@ -26,6 +26,7 @@ from pathlib import Path
 
 import torch
 
+from .camera import VIEW_WORDS, caption_with_view
 from .config import STAGE_TABLE, ConfigError, RunConfig, stage_control, stage_sources
 from .models import REAL, SYNTHETIC
 
@@ -168,8 +169,6 @@ class Data:
         """Every caption of the run's sources (what a text-embedding cache must hold)."""
         caps = [c for ds in (self.synthetic, self.real) if ds is not None for c in ds.captions]
         if self.cfg.data.view_words > 0:
-            from .camera import VIEW_WORDS, caption_with_view
-
             caps += [caption_with_view(c, 90.0 * k) for c in dict.fromkeys(caps) for k in range(len(VIEW_WORDS))]
         return caps
 
@@ -215,7 +214,7 @@ class Data:
         idx = d.real_idx[i]
         caps = [self.real.captions[j] for j in idx.tolist()]
         if d.view_words is not None and d.view_words[i]:
-            caps = [_with_view(c, self.real.view_azimuths[j]) for c, j in zip(caps, idx.tolist())]
+            caps = [caption_with_view(c, self.real.view_azimuths[j]) for c, j in zip(caps, idx.tolist())]
         if self.latents is not None:
             mean, std = (t_.squeeze(1) for t_ in self.latents["real"].get(idx.tolist()))
             return Sample(mean, caps, x_std=std)
@@ -236,7 +235,7 @@ class Data:
         caps = [self.synthetic.captions[int(a)]] * n
         if d.view_words is not None and d.view_words[i]:
             rel = self.synthetic.view_azimuths(int(a))
-            caps = [_with_view(c, r) for c, r in zip(caps, rel[v0 : v0 + n] if rel is not None else [None] * n)]
+            caps = [caption_with_view(c, r) for c, r in zip(caps, rel[v0 : v0 + n] if rel is not None else [None] * n)]
         if self.latents is not None:
             mean, std = self.latents["synthetic"].get([int(a)])
             return Sample(mean[0, v0 : v0 + n], caps, x_std=std[0, v0 : v0 + n], control=control, multiview=multi)
@@ -293,12 +292,6 @@ class Data:
         stage2 = STAGE_TABLE[t.stage].layer_aware
         return Batch(x0, captions, control, domain, multiview, freeze if stage2 else None, d.is_real, d.noise, u,
                      d.vae_eps, encoded=cached or not self.latent)
-
-
-def _with_view(caption: str, relative_azimuth: float | None) -> str:
-    from .camera import caption_with_view
-
-    return caption if relative_azimuth is None else caption_with_view(caption, relative_azimuth)
 
 
 def world_real_folder(world: Path, stage: str) -> Path:

@@ -130,9 +130,10 @@ def view_phrase(relative_azimuth: float) -> str:
     return VIEW_WORDS[int(((float(relative_azimuth) + 45.0) % 360.0) // 90.0) % 4]
 
 
-def caption_with_view(caption: str, relative_azimuth: float) -> str:
-    """"a brick mug" -> "a brick mug, back view"; the empty (unconditional) caption stays empty."""
-    return f"{caption}, {view_phrase(relative_azimuth)}" if caption else caption
+def caption_with_view(caption: str, relative_azimuth: float | None) -> str:
+    """"a brick mug" -> "a brick mug, back view"; the empty (unconditional) caption, and a
+    caption whose view is unknown (None), stay as they are."""
+    return f"{caption}, {view_phrase(relative_azimuth)}" if caption and relative_azimuth is not None else caption
 
 
 @dataclass

@@ -122,13 +122,15 @@ def generate_for_assets(pipe, assets: SyntheticSet, schedule, settings: EvalSett
                    # models trained with view words name the views from the assets' cameras; with null
                    # control the cameras are absent, and so are the view words
                    view_words=settings.view_words if control == "auto" else False,
-                   view_azimuths=[assets.view_azimuths(i) for i in chunk] if _all_known(assets, chunk) else None)
+                   view_azimuths=_known_view_azimuths(assets, chunk))
         out.append(res.views)
     return torch.cat(out)
 
 
-def _all_known(assets: SyntheticSet, idx) -> bool:
-    return all(assets.view_azimuths(i) is not None for i in idx)
+def _known_view_azimuths(assets: SyntheticSet, idx) -> list[list[float]] | None:
+    """The assets' view azimuths relative to their fronts, or None if any asset lacks them."""
+    azs = [assets.view_azimuths(i) for i in idx]
+    return None if any(a is None for a in azs) else azs
 
 
 def score_views(ev: Evaluators, views: torch.Tensor, assets: SyntheticSet, task: str, real_refs: torch.Tensor | None) -> dict:
@@ -215,15 +217,16 @@ def camera_use(pipe, assets: SyntheticSet, levels=(0.3, 0.5, 0.7, 0.9), seed: in
     g = torch.Generator().manual_seed(seed)
     domain = "real" if model.has_domain else None
     loss = {"kept": 0.0, "rolled": 0.0}
+    named = trained_with(model.config).view_words if view_words is None else view_words
     for i in range(0, len(assets), batch):
         idx = torch.arange(i, min(i + batch, len(assets)))
         x0 = assets.images(idx).to(dev)
         ctrl = assets.control(idx, "camera").to(dev)
         caps = [assets.captions[j] for j in idx.tolist()]
-        named = trained_with(model.config).view_words if view_words is None else view_words
-        if named and _all_known(assets, idx.tolist()):
+        azs = _known_view_azimuths(assets, idx.tolist()) if named else None
+        if azs is not None:
             # the views are named from the cameras, which stay in place when the views roll
-            caps = [caption_with_view(assets.captions[j], a) for j in idx.tolist() for a in assets.view_azimuths(j)]
+            caps = [caption_with_view(c, a) for c, row in zip(caps, azs) for a in row]
         cond = pipe.text_encoder.encode(caps, dev)
         for u in levels:
             noise = torch.randn(x0.shape, generator=g).to(dev)
