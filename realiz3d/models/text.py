@@ -35,17 +35,26 @@ class MiniLMTextEncoder:
         self.max_length = max_length
         self._cache: dict[str, tuple[torch.Tensor, torch.Tensor]] = {}
 
+    # captions go through the encoder in batches of exactly this many (padded with empty
+    # captions): BLAS kernels may sum in another order for another batch size (MKL does on some
+    # CPUs, by 1e-5), so a caption's embedding would depend on which captions came with it, and a
+    # resumed run (empty cache) would drift from an uninterrupted one
+    CHUNK = 16
+
     @torch.no_grad()
     def _encode(self, captions: list[str]) -> list[tuple[torch.Tensor, torch.Tensor]]:
         tok, model = _load_minilm()
-        enc = tok(captions, padding="max_length", truncation=True, max_length=self.max_length, return_tensors="pt")
-        hidden = model(**enc).last_hidden_state  # (B, L, 384)
-        return [(hidden[i].float(), enc["attention_mask"][i]) for i in range(len(captions))]
+        n = len(captions)
+        assert n <= self.CHUNK
+        enc = tok(captions + [""] * (self.CHUNK - n), padding="max_length", truncation=True,
+                  max_length=self.max_length, return_tensors="pt")
+        hidden = model(**enc).last_hidden_state  # (CHUNK, L, 384)
+        return [(hidden[i].float().clone(), enc["attention_mask"][i].clone()) for i in range(n)]
 
     def encode(self, captions: list[str], device=None) -> TextCondition:
         todo = sorted({c for c in captions if c not in self._cache})
-        for i in range(0, len(todo), 256):
-            chunk = todo[i : i + 256]
+        for i in range(0, len(todo), self.CHUNK):
+            chunk = todo[i : i + self.CHUNK]
             for c, v in zip(chunk, self._encode(chunk)):
                 self._cache[c] = v
         hs = torch.stack([self._cache[c][0] for c in captions])
