@@ -203,11 +203,40 @@ def test_model_save_load_round_trip(tmp_path, family):
         torch.testing.assert_close(model(x, t, cond, control, "synthetic"), again(x, t, cond, control, "synthetic"))
 
 
+@pytest.mark.parametrize("family", FAMILIES)
+def test_token_form_shifters_are_identity_at_init_and_shift_each_token_differently(family, tmp_path):
+    base, model = wrap(family, domain="shifter", shifter_form="token")
+    x, t, cond = inputs(family, batch=2, views=1)
+    ref = direct(family, base, x[:, 0], t, cond)
+    with torch.no_grad():
+        for dom in ("real", "synthetic"):
+            torch.testing.assert_close(model(x, t, cond, domain=dom)[:, 0], ref, rtol=1e-5, atol=1e-5)
+    sh = model.shifters[0]
+    with torch.no_grad():
+        sh.token_up.normal_()
+    h = torch.randn(2, 5, sh.token_down.shape[1])
+    with torch.no_grad():
+        real, syn = sh(h, torch.tensor([0, 0])), sh(h, torch.tensor([1, 1]))
+    delta = syn - real  # bias (zero here) + a per-token map: differs between tokens
+    assert not torch.allclose(delta[:, 0], delta[:, 1], atol=1e-4)
+    model.save_pretrained(tmp_path / "ckpt")
+    again = Realiz3DTransformer.from_pretrained(tmp_path / "ckpt")
+    assert again.shifters.config.form == "token"
+    with torch.no_grad():
+        torch.testing.assert_close(model(x, t, cond, domain="synthetic"), again(x, t, cond, domain="synthetic"))
+    # shifters of one form do not load onto a model with the other
+    _, plain = wrap(family, domain="shifter")
+    with pytest.raises(ValueError, match="form=token, the backbone has bias"):
+        plain.load_domain_shifters(tmp_path / "ckpt")
+
+
 def test_shifter_config_validation():
     with pytest.raises(ValueError, match="rank"):
         ShifterConfig(num_blocks=2, hidden_size=8, rank=16)
     with pytest.raises(ValueError, match="model.domain"):
         ModelConfig(domain="lora")
+    with pytest.raises(ValueError, match="model.shifter_form='lora'"):
+        ModelConfig(shifter_form="lora")
     with pytest.raises(ValueError, match="control kind"):
         ModelConfig(control="depth")
 

@@ -54,13 +54,15 @@ def main() -> None:
     ap.add_argument("--batch", type=int, default=64)
     ap.add_argument("--lr", type=float, default=0.02)
     ap.add_argument("--rank", type=int, default=4)
+    ap.add_argument("--form", default="bias", help="shifter form: bias (the paper's) or token")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--assets", type=int, default=40, help="held-out assets to score")
     args = ap.parse_args()
     torch.manual_seed(args.seed)
 
     teacher = Realiz3DPipeline.from_pretrained(BASE_MODEL_DIR)
-    student = Realiz3DTransformer.from_pretrained(BASE_MODEL_DIR, domain="shifter", rank=args.rank)
+    student = Realiz3DTransformer.from_pretrained(BASE_MODEL_DIR, domain="shifter", rank=args.rank,
+                                                 shifter_form=args.form)
     for p in student.parameters():
         p.requires_grad_(False)
     params = list(student.shifters.parameters())
@@ -122,7 +124,7 @@ def main() -> None:
     ev = Evaluators()
     kw = dict(n_assets=args.assets, steps=20, evaluators=ev, leakage=False)
     split = args.world / "heldout"
-    out = {"steps": args.steps, "batch": args.batch, "lr": args.lr, "rank": args.rank, "log": log,
+    out = {"steps": args.steps, "batch": args.batch, "lr": args.lr, "rank": args.rank, "form": args.form, "log": log,
            "caption_effect_reproduced": 1.0 - residual / effect,
            "realism": {"synthetic_mode": evaluate_checkpoint(final, "multiview", split, "synthetic", **kw)["realism"],
                        "real_mode": evaluate_checkpoint(final, "multiview", split, "real", **kw)["realism"]}}

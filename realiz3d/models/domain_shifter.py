@@ -27,6 +27,8 @@ from ..errors import InputError, InputFileError
 REAL, SYNTHETIC = 0, 1
 DOMAIN_NAMES = {"real": REAL, "synthetic": SYNTHETIC}
 
+SHIFTER_FORMS = ("bias", "token")
+
 DomainSpec = Union[str, int, Sequence[int], torch.Tensor, None]
 
 
@@ -72,10 +74,16 @@ class ShifterConfig:
     hidden_size: int
     rank: int = 4
     embed_dim: int | None = None  # defaults to hidden_size
+    # "bias": the paper's form, one constant bias per domain and block (Sec. 4.1);
+    # "token" (beyond the paper): that bias plus a per-domain low-rank linear map of each token,
+    # U_d @ V @ h, so that the shift can differ between tokens and noise levels
+    form: str = "bias"
 
     def __post_init__(self):
         if self.embed_dim is None:
             self.embed_dim = self.hidden_size
+        if self.form not in SHIFTER_FORMS:
+            raise InputError(f"shifter form={self.form!r}: expected one of {SHIFTER_FORMS}")
         for name in ("num_blocks", "hidden_size", "rank", "embed_dim"):
             if int(getattr(self, name)) < 1:
                 raise InputError(f"shifter {name}={getattr(self, name)}: expected a positive integer")
@@ -84,10 +92,16 @@ class ShifterConfig:
 
 
 class DomainShifter(nn.Module):
-    """One block's shifter: bias(d) = B @ A @ e_d, added to every token."""
+    """One block's shifter: bias(d) = B @ A @ e_d, added to every token; with form="token" also
+    U_d @ V @ h for each token h (U starts at zero, like B)."""
 
-    def __init__(self, hidden_size: int, rank: int, embed_dim: int):
+    def __init__(self, hidden_size: int, rank: int, embed_dim: int, form: str = "bias"):
         super().__init__()
+        self.form = form
+        if form == "token":
+            self.token_down = nn.Parameter(torch.empty(rank, hidden_size))  # V: (r, D)
+            self.token_up = nn.Parameter(torch.zeros(2, hidden_size, rank))  # U_d: (2, D, r), zero => identity
+            nn.init.kaiming_uniform_(self.token_down, a=math.sqrt(5))
         # unit-variance embeddings: with LoRA's init of A, A @ e then has entries of std ~0.6, so
         # B's updates act on the hidden states at their own scale (a 1/sqrt(E) scaling of e
         # made the learned bias ~20x smaller and stage 1 barely moved)
@@ -103,7 +117,12 @@ class DomainShifter(nn.Module):
     def forward(self, hidden_states: torch.Tensor, ids: torch.Tensor) -> torch.Tensor:
         # hidden_states: (B, T, D); ids: (B,) domain per row
         bias = self.table().to(hidden_states.dtype)[ids]  # (B, D)
-        return hidden_states + bias[:, None, :]
+        out = hidden_states + bias[:, None, :]
+        if self.form == "token":
+            low = hidden_states @ self.token_down.t().to(hidden_states.dtype)  # (B, T, r)
+            up = self.token_up.to(hidden_states.dtype)[ids]  # (B, D, r)
+            out = out + torch.einsum("btr,bdr->btd", low, up)
+        return out
 
 
 class DomainShifters(nn.Module):
@@ -113,7 +132,7 @@ class DomainShifters(nn.Module):
         super().__init__()
         self.config = config
         self.shifters = nn.ModuleList(
-            DomainShifter(config.hidden_size, config.rank, config.embed_dim) for _ in range(config.num_blocks)
+            DomainShifter(config.hidden_size, config.rank, config.embed_dim, config.form) for _ in range(config.num_blocks)
         )
 
     def __getitem__(self, i: int) -> DomainShifter:
@@ -152,7 +171,7 @@ class DomainShifters(nn.Module):
         """Load shifters; with `expect`, fail clearly if they were made for another backbone."""
         cfg = cls.read_config(path)
         if expect is not None:
-            for name in ("num_blocks", "hidden_size"):
+            for name in ("num_blocks", "hidden_size", "form"):
                 got, want = getattr(cfg, name), getattr(expect, name)
                 if got != want:
                     raise InputError(f"{path}: shifters have {name}={got}, the backbone has {want}")

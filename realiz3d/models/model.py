@@ -25,7 +25,7 @@ from torch import nn
 
 from .attention import MultiviewAttnProcessor, MultiviewJointAttnProcessor, ViewLayout
 from .control import CameraEmbedding, control_channels, control_to_resolution, widen_patch_embedding
-from .domain_shifter import DomainShifters, DomainSpec, ShifterConfig, resolve_domain
+from .domain_shifter import SHIFTER_FORMS, DomainShifters, DomainSpec, ShifterConfig, resolve_domain
 from .families import Family, TextCondition, family_of
 from .switcher import DomainSwitcher
 from ..errors import InputError
@@ -57,6 +57,9 @@ class ModelConfig:
     # joint-attention families (SD3): the shifter bias goes to "all" tokens of a block, as the
     # paper says, or to the "image" tokens only (what checkpoints from before this option did)
     shifter_tokens: str = "all"
+    # the Domain Shifters' form: "bias" (the paper's) or "token" (also a per-domain low-rank map
+    # of each token; beyond the paper, see ShifterConfig)
+    shifter_form: str = "bias"
     extra: dict = field(default_factory=dict)  # free-form (text encoder name, preset, ...)
 
     def __post_init__(self):
@@ -67,6 +70,8 @@ class ModelConfig:
             raise InputError(f"model.rank={self.rank}: expected a positive integer")
         if self.shifter_tokens not in ("all", "image"):
             raise InputError(f"model.shifter_tokens={self.shifter_tokens!r}: expected 'all' or 'image'")
+        if self.shifter_form not in SHIFTER_FORMS:
+            raise InputError(f"model.shifter_form={self.shifter_form!r}: expected one of {SHIFTER_FORMS}")
         if self.layout not in ("batch", "grid"):
             raise InputError(f"model.layout={self.layout!r}: expected 'batch' or 'grid'")
         if self.view_rope < 0:
@@ -264,7 +269,8 @@ class Realiz3DTransformer(nn.Module):
         self.shifters: DomainShifters | None = None
         self.switcher: DomainSwitcher | None = None
         if config.domain == "shifter":
-            self.shifters = DomainShifters(ShifterConfig(len(self.blocks), hidden, config.rank, config.embed_dim))
+            self.shifters = DomainShifters(ShifterConfig(len(self.blocks), hidden, config.rank, config.embed_dim,
+                                                        config.shifter_form))
             config.embed_dim = self.shifters.config.embed_dim
         elif config.domain == "switcher":
             self._hook_time_embedding(backbone, "the switcher baseline", _switcher_hook)
