@@ -395,11 +395,12 @@ def reproduce(
     assets: Optional[int] = typer.Option(None, help="held-out assets to evaluate (override; at most 40)"),
     methods: Optional[str] = typer.Option(None, help="comma-separated subset, e.g. naive,mixed,realiz3d"),
     tasks: Optional[str] = typer.Option(None, help="comma-separated subset of multiview,texturing"),
+    shifter_form: str = typer.Option("bias", help="Domain Shifters: bias (the paper's) or token (beyond it)"),
+    stage1_lr: Optional[float] = typer.Option(None, help="stage-1 learning rate (default: 0.02 for bias, 0.005 for token)"),
 ):
     """The paper's Table 1 and ablations on the built-in world: train, evaluate, report."""
     from .experiments import ABLATIONS, BASELINES, TASKS, Plan, reproduce as run
 
-    _ensure_world(world)
     kw: dict = {"seeds": seeds} if seeds else {}
     if steps:
         kw["steps"] = steps
@@ -420,7 +421,12 @@ def reproduce(
         if any(t not in TASKS for t in ts):
             raise InputError(f"--tasks: expected some of {TASKS}")
         kw["tasks"] = ts
+    if shifter_form != "bias":
+        kw["shifter_form"] = shifter_form
+    if stage1_lr is not None:
+        kw["stage1_lr"] = stage1_lr
     plan = Plan.preset("quick" if quick else "default", str(world.resolve()), str(out.resolve()), **kw)
+    _ensure_world(world)  # after the options are checked: a bad option costs no world build
     summary = run(plan, command=" ".join(["realiz3d"] + sys.argv[1:]))
     typer.echo((out / "results.md").read_text())
     typer.echo(f"report: {out / 'report.html'} ({summary['seconds']} s)")

@@ -35,6 +35,10 @@ class Plan:
     seeds: int = 1
     stage1_steps: int = 600
     stage1_batch_size: int = 64  # single images per stage-1 step
+    # the Domain Shifters' form (model.shifter_form): "bias" is the paper's; "token" (beyond the
+    # paper) trains at stage1_lr, since lr 0.02 made its distillation diverge (docs/results.md)
+    shifter_form: str = "bias"
+    stage1_lr: float | None = None  # None: stage1.yaml's (0.02) for bias, 0.005 for token
     steps: int = 240  # sized to the reproduction's time budget (docs/results.md has the timed runs)
     batch_size: int = 16
     eval_steps: int = 20
@@ -48,6 +52,18 @@ class Plan:
     # schedule, EMA weights) this many times, evenly spaced, and the realism critic scores them
     # (OUT/runs/.../validation.jsonl, plotted in the report); 0 = off
     curve_points: int = 3
+
+    def __post_init__(self):
+        from .models.domain_shifter import SHIFTER_FORMS
+
+        if self.shifter_form not in SHIFTER_FORMS:
+            raise InputError(f"shifter_form={self.shifter_form!r}: expected one of {', '.join(SHIFTER_FORMS)}")
+        if self.stage1_lr is not None and not self.stage1_lr > 0:
+            raise InputError(f"stage1_lr={self.stage1_lr}: expected a positive number")
+
+    def shifter_overrides(self) -> list[str]:
+        """Overrides for runs that create Domain Shifters (stage 1, the no-stage-1 ablation)."""
+        return [] if self.shifter_form == "bias" else [f"model.shifter_form={self.shifter_form}"]
 
     @classmethod
     def preset(cls, name: str, world: str, out: str, **kw) -> "Plan":
@@ -95,7 +111,9 @@ def train_method(plan: Plan, task: str, method: str, seed: int, stage1: Path | N
     name = "stage2" if method == "realiz3d" else method
     extra = _init_args(plan)
     if method in ("realiz3d",) + ABLATIONS and method != "ablation_no_stage1":
-        extra.append(f"model.init={stage1}")
+        extra.append(f"model.init={stage1}")  # the shifters' form comes with them
+    if method == "ablation_no_stage1":
+        extra += plan.shifter_overrides()
     if plan.curve_points > 0:
         extra += [f"train.validate_every={max(1, plan.steps // plan.curve_points)}",
                   f"train.validate_critic={plan.evaluators or 'builtin'}"]
@@ -110,7 +128,9 @@ def train_stage1(plan: Plan, seed: int, progress: bool = True) -> Path:
 
     out = Path(plan.out) / "runs" / f"seed{seed}" / "stage1"
     if not (out / "final" / "realiz3d_config.json").is_file():
-        overrides = _train_overrides(plan, out, seed, plan.stage1_steps, _init_args(plan))
+        lr = plan.stage1_lr or (0.005 if plan.shifter_form == "token" else None)
+        extra = _init_args(plan) + plan.shifter_overrides() + ([f"train.lr={lr}"] if lr else [])
+        overrides = _train_overrides(plan, out, seed, plan.stage1_steps, extra)
         cfg = load_config(CONFIG_DIR / "stage1.yaml", overrides + [f"train.batch_size={plan.stage1_batch_size}"])
         train(cfg, progress=progress)
     return out / "final"

@@ -94,3 +94,12 @@ def test_missing_or_malformed_arguments_get_the_usage_error_not_a_traceback(tmp_
         assert r.returncode == 2, (args, r.returncode, r.stderr)
         assert "Traceback" not in r.stderr, r.stderr
         assert all(w in r.stderr for w in words), r.stderr
+
+
+def test_reproduce_options_are_checked_before_any_work(tmp_path):
+    for args, words in ((["--shifter-form", "lora"], ["shifter_form='lora'", "bias, token"]),
+                        (["--stage1-lr", "-1"], ["stage1_lr=-1.0"]),
+                        (["--methods", "naive,magic"], ["--methods", "magic"])):
+        r = cli("reproduce", "--out", tmp_path / "out", "--world", tmp_path / "no_world", *args)
+        one_line_error(r, *words)
+    assert not (tmp_path / "no_world").exists() and not (tmp_path / "out").exists()

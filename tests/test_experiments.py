@@ -462,3 +462,27 @@ def test_dial_uses_the_lowest_seed_whose_model_is_on_disk(monkeypatch, tmp_path)
     assert used == [kept]
     assert summary["dial_seed"] == {"texturing": 1}
     assert json.loads((tmp_path / "out" / "dial.json").read_text())["texturing"]["seed"] == 1
+
+
+def test_plan_shifter_form_reaches_stage1_and_the_no_stage1_ablation(monkeypatch, tmp_path):
+    """--shifter-form token: stage 1 and the jointly trained no-stage-1 shifters get the token
+    form (stage 1 at lr 0.005 unless told); stage 2 takes the form with its stage-1 init."""
+    import realiz3d.train as tr
+    from realiz3d.experiments import Plan, train_method, train_stage1
+
+    seen = []
+    monkeypatch.setattr(tr, "train", lambda cfg, progress=True: seen.append(cfg))
+    for form, lr, want_lr in (("bias", None, 0.02), ("token", None, 0.005), ("token", 0.001, 0.001)):
+        seen.clear()
+        plan = Plan.preset("tiny", "w", str(tmp_path / form), shifter_form=form, stage1_lr=lr)
+        s1 = train_stage1(plan, 0, progress=False)
+        train_method(plan, "texturing", "ablation_no_stage1", 0, None, progress=False)
+        train_method(plan, "texturing", "realiz3d", 0, s1, progress=False)
+        stage1, no_stage1, stage2 = seen
+        assert stage1.train.lr == want_lr
+        assert stage1.model.shifter_form == no_stage1.model.shifter_form == (None if form == "bias" else form)
+        assert stage2.model.shifter_form is None and stage2.model.init == str(s1)
+    with pytest.raises(ValueError, match="shifter_form='lora'"):
+        Plan(world="w", out="o", shifter_form="lora")
+    with pytest.raises(ValueError, match="stage1_lr=0"):
+        Plan(world="w", out="o", stage1_lr=0.0)
