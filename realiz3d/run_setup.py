@@ -15,7 +15,6 @@ from .checkpoint import record_training, trained_with
 from .config import STAGE_TABLE, ConfigError, RunConfig, stage_control, stage_domain
 from .models import ModelConfig, Realiz3DTransformer
 from .models.builtin import BASE_MODEL_DIR, build_builtin_backbone
-from .models.domain_shifter import SHIFTER_FORMS
 
 
 def pipeline_path(cfg: RunConfig, model: Realiz3DTransformer | None = None) -> Path | None:
@@ -43,9 +42,7 @@ def build_model(cfg: RunConfig) -> Realiz3DTransformer:
                 camera_embedding_init=cfg.model.camera_embedding_init)
     if cfg.model.layout is not None:
         adds["layout"] = cfg.model.layout
-    if cfg.model.shifter_form is not None:
-        if cfg.model.shifter_form not in SHIFTER_FORMS:
-            raise ConfigError(f"model.shifter_form={cfg.model.shifter_form!r}: expected one of {', '.join(SHIFTER_FORMS)}")
+    if cfg.model.shifter_form is not None:  # ModelConfig checks the value, as it does layout's
         adds["shifter_form"] = cfg.model.shifter_form
     if cfg.model.view_rope is not None:
         adds["view_rope"] = cfg.model.view_rope if control == "camera" else 0
