@@ -262,6 +262,19 @@ def test_premise_check_measures_the_switch_and_the_reach(tmp_path, tiny_world):
     pipe = Realiz3DPipeline.from_pretrained(base)
     x = torch.rand(3, 3, 16, 16) * 2 - 1
     assert heldout_loss(pipe, x, ["a mug"] * 3, None) == heldout_loss(pipe, x, ["a mug"] * 3, None)
+    # the picture: per asset, 2 references + 2 base rows + real and synthetic mode per stage-1 run
+    from PIL import Image
+
+    from realiz3d.evaluation.premise import main as premise_main, premise_figure
+
+    fig = tmp_path / "premise.png"
+    premise_figure(tiny_world, [tmp_path / "s1" / "final"] * 2, fig, base=base, n_assets=2, eval_steps=2)
+    from realiz3d.data import load_synthetic
+
+    res_px = load_synthetic(tiny_world / "heldout", limit=1).resolution
+    assert Image.open(fig).height == 2 * (4 + 2 * 2) * 2 * res_px
+    with pytest.raises(SystemExit):  # neither the numbers' reference nor a picture asked for
+        premise_main(["--world", str(tiny_world), "--stage1", str(tmp_path / "s1" / "final")])
 
 
 def test_rolled_cameras_move_only_the_request(tiny_world):

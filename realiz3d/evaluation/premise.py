@@ -1,6 +1,7 @@
 """Does stage 1 find the synthetic domain inside the base model? (paper Sec. 4.1's premise)
 
     python -m realiz3d.evaluation.premise --world W --stage1 RUN/final --finetune RUN/final [--out FILE]
+    python -m realiz3d.evaluation.premise --world W --stage1 RUN/final [--stage1 RUN2/final ...] --figure OUT.png
 
 The paper trains only low-rank Domain Shifters in stage 1 because both domains already live
 in the pretrained model's feature space: the shifters only have to select one. Two checks:
@@ -117,18 +118,70 @@ def premise(world: Path, stage1: Path, finetune: Path, base: Path | None = None,
     return out
 
 
+def premise_figure(world: Path, stage1s: list[Path], out: Path, base: Path | None = None, n_assets: int = 6,
+                   eval_steps: int = 20, seed: int = 0) -> None:
+    """The premise as a picture: for the first `n_assets` held-out assets, one block of rows of
+    4 views each: the synthetic renders, the real-domain renders, the base model with the plain
+    caption and with "a 3d render of <caption>", then per stage-1 run its views in real mode
+    and in synthetic mode. Null control, the same seed for every row, so that rows differ only
+    by the model and the mode. Synthetic mode should look like the render caption's row."""
+    import dataclasses
+
+    from ..data import load_synthetic
+    from ..models.builtin import BASE_MODEL_DIR
+    from ..pipeline import Realiz3DPipeline
+    from ..visual import save_grid_rows
+    from ..world.build import render_caption
+    from .metrics import EvalSettings, generate_for_assets, real_references
+
+    data = load_synthetic(Path(world) / "heldout", limit=n_assets)
+    n = data.num_views
+    st = EvalSettings(steps=eval_steps, seed=seed)
+    refs = real_references(data).reshape(len(data), n, *data.images(torch.tensor([0])).shape[2:])
+    base_pipe = Realiz3DPipeline.from_pretrained(Path(base) if base else BASE_MODEL_DIR)
+    rows = [("synthetic render", data.images(torch.arange(len(data)))), ("real render", refs),
+            ("base", generate_for_assets(base_pipe, data, "real", st, control=None)),
+            ("base, '3d render of'", generate_for_assets(
+                base_pipe, dataclasses.replace(data, captions=[render_caption(c) for c in data.captions]), "real", st,
+                control=None))]
+    for ck in stage1s:
+        pipe = Realiz3DPipeline.from_pretrained(ck)
+        name = Path(ck).parent.name if Path(ck).name == "final" else Path(ck).name
+        for mode in ("real", "synthetic"):
+            rows.append((f"{name}: {mode}", generate_for_assets(pipe, data, mode, st, control=None)))
+    x, labels = [], []
+    for i in range(len(data)):
+        for name, v in rows:
+            x.append(v[i])
+            labels.append(f"{data.captions[i][:14]}: {name}" if name == "synthetic render" else name)
+    save_grid_rows(torch.stack(x), out, labels)
+
+
 def main(argv: list[str] | None = None) -> None:
     import argparse
 
     ap = argparse.ArgumentParser(prog="python -m realiz3d.evaluation.premise", description=__doc__.split("\n")[0])
     ap.add_argument("--world", type=Path, required=True)
-    ap.add_argument("--stage1", type=Path, required=True, help="a stage-1 run's final/ folder")
-    ap.add_argument("--finetune", type=Path, required=True, help="a full fine-tune on the synthetic renders, same steps")
+    ap.add_argument("--stage1", type=Path, required=True, action="append",
+                    help="a stage-1 run's final/ folder (repeat it for more rows of --figure)")
+    ap.add_argument("--finetune", type=Path, default=None,
+                    help="a full fine-tune on the synthetic renders, same steps (needed for the numbers)")
     ap.add_argument("--base", type=Path, default=None, help="base model (default: the shipped one)")
     ap.add_argument("--assets", type=int, default=40)
     ap.add_argument("--out", type=Path, default=None, help="also write the JSON here")
+    ap.add_argument("--figure", type=Path, default=None,
+                    help="draw the premise as a picture here (first 6 held-out assets; every --stage1 given)")
     a = ap.parse_args(argv)
-    res = premise(a.world, a.stage1, a.finetune, a.base, a.assets)
+    if a.finetune is None and a.figure is None:
+        ap.error("--finetune is required for the numbers (or give only --figure for the picture)")
+    if a.finetune is not None and len(a.stage1) > 1:
+        ap.error("the numbers take one --stage1; repeat --stage1 only with --figure alone")
+    if a.figure is not None:
+        premise_figure(a.world, a.stage1, a.figure, a.base)
+        print(a.figure)
+    if a.finetune is None:
+        return
+    res = premise(a.world, a.stage1[0], a.finetune, a.base, a.assets)
     text = json.dumps(res, indent=2)
     if a.out:
         a.out.write_text(text + "\n")
