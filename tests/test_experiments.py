@@ -255,6 +255,12 @@ def test_premise_check_measures_the_switch_and_the_reach(tmp_path, tiny_world):
     res = premise(tiny_world, tmp_path / "s1" / "final", tmp_path / "ft" / "final", base=base, n_assets=2, eval_steps=2)
     assert set(res["realism"]) == {"base", "stage1_real_mode", "stage1_synthetic_mode", "real_mode_ratio_to_base",
                                    "base_render_captions"}
+    # several stage-1 runs share what does not depend on them (a cache) and get the same numbers
+    cache: dict = {}
+    for _ in range(2):
+        assert premise(tiny_world, tmp_path / "s1" / "final", tmp_path / "ft" / "final", base=base, n_assets=2,
+                       eval_steps=2, cache=cache) == res
+    assert {"r_base", "r_render", "fixed_losses"} <= set(cache)
     s = res["loss"]["synthetic_renders"]
     gain = s["base"] - s["full_finetune"]
     assert res["reach"] is None if gain <= 0 else abs(res["reach"] - (s["base"] - s["stage1_synthetic_mode"]) / gain) < 1e-9

@@ -1,6 +1,6 @@
 """Does stage 1 find the synthetic domain inside the base model? (paper Sec. 4.1's premise)
 
-    python -m realiz3d.evaluation.premise --world W --stage1 RUN/final --finetune RUN/final [--out FILE]
+    python -m realiz3d.evaluation.premise --world W --stage1 RUN/final [--stage1 ...] --finetune RUN/final [--out FILE]
     python -m realiz3d.evaluation.premise --world W --stage1 RUN/final [--stage1 RUN2/final ...] --figure OUT.png
 
 The paper trains only low-rank Domain Shifters in stage 1 because both domains already live
@@ -66,7 +66,10 @@ def render_caption_realism(pipe, assets, steps: int, ev) -> float:
 
 
 def premise(world: Path, stage1: Path, finetune: Path, base: Path | None = None, n_assets: int = 40,
-            eval_steps: int = 20) -> dict:
+            eval_steps: int = 20, cache: dict | None = None) -> dict:
+    """The two checks for one stage-1 run. `cache` (a dict the caller keeps between calls with
+    the same world, base, fine-tune and sizes) holds what does not depend on the stage-1 run,
+    so that several stage-1 runs (seeds, forms) pay for the base model and the fine-tune once."""
     from ..data import load_synthetic
     from ..experiments import evaluate_checkpoint
     from ..models.builtin import BASE_MODEL_DIR
@@ -76,40 +79,44 @@ def premise(world: Path, stage1: Path, finetune: Path, base: Path | None = None,
 
     base = Path(base) if base else BASE_MODEL_DIR
     split = Path(world) / "heldout"
-    ev = Evaluators()
+    cache = {} if cache is None else cache
+    if "evaluators" not in cache:
+        cache["evaluators"] = Evaluators()
+    ev = cache["evaluators"]
     out: dict = {"world": str(world), "stage1": str(stage1), "finetune": str(finetune), "base": str(base),
                  "assets": n_assets}
     # (a) the switch
     kw = dict(n_assets=n_assets, steps=eval_steps, evaluators=ev, leakage=False)
-    r_base = evaluate_checkpoint(base, "multiview", split, "real", **kw)["realism"]
+    if "r_base" not in cache:
+        cache["r_base"] = evaluate_checkpoint(base, "multiview", split, "real", **kw)["realism"]
+    r_base = cache["r_base"]
     r_real = evaluate_checkpoint(stage1, "multiview", split, "real", **kw)["realism"]
     r_syn = evaluate_checkpoint(stage1, "multiview", split, "synthetic", **kw)["realism"]
     assets = load_synthetic(split, limit=n_assets)
     pipes = {"base": Realiz3DPipeline.from_pretrained(base), "stage1": Realiz3DPipeline.from_pretrained(stage1),
              "finetune": Realiz3DPipeline.from_pretrained(finetune)}
+    if "r_render" not in cache:
+        cache["r_render"] = render_caption_realism(pipes["base"], assets, eval_steps, ev)
     out["realism"] = {"base": r_base, "stage1_real_mode": r_real, "stage1_synthetic_mode": r_syn,
                       "real_mode_ratio_to_base": r_real / max(r_base, 1e-9),
-                      "base_render_captions": render_caption_realism(pipes["base"], assets, eval_steps, ev)}
+                      "base_render_captions": cache["r_render"]}
     out["switch_ok"] = bool(r_syn <= 0.2 and r_real >= 0.95 * r_base)
     # (b) the reach, on the held-out renders of both domains
     n = assets.num_views
     syn = assets.images(torch.arange(len(assets))).flatten(0, 1)
     caps = [c for c in assets.captions for _ in range(n)]
     real = real_references(assets)
-    loss = {
-        "synthetic_renders": {
-            "base": heldout_loss(pipes["base"], syn, caps, None),
-            "stage1_real_mode": heldout_loss(pipes["stage1"], syn, caps, "real"),
-            "stage1_synthetic_mode": heldout_loss(pipes["stage1"], syn, caps, "synthetic"),
-            "full_finetune": heldout_loss(pipes["finetune"], syn, caps, None),
-        },
-        "real_renders": {
-            "base": heldout_loss(pipes["base"], real, caps, None),
-            "stage1_real_mode": heldout_loss(pipes["stage1"], real, caps, "real"),
-            "stage1_synthetic_mode": heldout_loss(pipes["stage1"], real, caps, "synthetic"),
-            "full_finetune": heldout_loss(pipes["finetune"], real, caps, None),
-        },
-    }
+    if "fixed_losses" not in cache:
+        cache["fixed_losses"] = {name: {"base": heldout_loss(pipes["base"], x, caps, None),
+                                        "full_finetune": heldout_loss(pipes["finetune"], x, caps, None)}
+                                 for name, x in (("synthetic_renders", syn), ("real_renders", real))}
+    loss = {}
+    for name, x in (("synthetic_renders", syn), ("real_renders", real)):
+        fixed = cache["fixed_losses"][name]
+        loss[name] = {"base": fixed["base"],
+                      "stage1_real_mode": heldout_loss(pipes["stage1"], x, caps, "real"),
+                      "stage1_synthetic_mode": heldout_loss(pipes["stage1"], x, caps, "synthetic"),
+                      "full_finetune": fixed["full_finetune"]}
     s = loss["synthetic_renders"]
     gain_ft = s["base"] - s["full_finetune"]
     out["loss"] = loss
@@ -163,7 +170,7 @@ def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(prog="python -m realiz3d.evaluation.premise", description=__doc__.split("\n")[0])
     ap.add_argument("--world", type=Path, required=True)
     ap.add_argument("--stage1", type=Path, required=True, action="append",
-                    help="a stage-1 run's final/ folder (repeat it for more rows of --figure)")
+                    help="a stage-1 run's final/ folder (repeat it: one result each, a list in the JSON)")
     ap.add_argument("--finetune", type=Path, default=None,
                     help="a full fine-tune on the synthetic renders, same steps (needed for the numbers)")
     ap.add_argument("--base", type=Path, default=None, help="base model (default: the shipped one)")
@@ -174,15 +181,14 @@ def main(argv: list[str] | None = None) -> None:
     a = ap.parse_args(argv)
     if a.finetune is None and a.figure is None:
         ap.error("--finetune is required for the numbers (or give only --figure for the picture)")
-    if a.finetune is not None and len(a.stage1) > 1:
-        ap.error("the numbers take one --stage1; repeat --stage1 only with --figure alone")
     if a.figure is not None:
         premise_figure(a.world, a.stage1, a.figure, a.base)
         print(a.figure)
     if a.finetune is None:
         return
-    res = premise(a.world, a.stage1[0], a.finetune, a.base, a.assets)
-    text = json.dumps(res, indent=2)
+    cache: dict = {}
+    res = [premise(a.world, s1, a.finetune, a.base, a.assets, cache=cache) for s1 in a.stage1]
+    text = json.dumps(res[0] if len(res) == 1 else res, indent=2)
     if a.out:
         a.out.write_text(text + "\n")
     print(text)
