@@ -4,6 +4,11 @@ with its 95% Student t interval over seeds (realiz3d.evaluation.claims.t_interva
 
     python docs/tools/paired_table.py --a A_s0.json A_s1.json A_s2.json --b B_s0.json B_s1.json B_s2.json \
         [--names "shipped base" "view words"] [--metrics view_accuracy realism ...]
+
+or from two `realiz3d reproduce` folders' results.jsonl, one method, task and schedule, paired by seed:
+
+    python docs/tools/paired_table.py --rows A/results.jsonl B/results.jsonl --task texturing \
+        --method realiz3d --schedule shifted [--names bias token] [--metrics realism mask_iou ...]
 """
 from __future__ import annotations
 
@@ -16,17 +21,42 @@ DEFAULT = ["view_accuracy", "view_accuracy_roll1", "view_accuracy_roll2", "camer
            "realism_null_control", "kind_accuracy"]
 
 
+def rows_by_seed(path: str, task: str, method: str, schedule: str) -> dict[int, dict]:
+    out = {}
+    for line in open(path):
+        r = json.loads(line)
+        if r.get("task") == task and r.get("method") == method and r.get("schedule", {}).get("kind") == schedule:
+            out[r["seed"]] = r
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--a", nargs="+", required=True)
-    ap.add_argument("--b", nargs="+", required=True)
+    ap.add_argument("--a", nargs="+")
+    ap.add_argument("--b", nargs="+")
+    ap.add_argument("--rows", nargs=2, metavar=("A_JSONL", "B_JSONL"))
+    ap.add_argument("--task", default="texturing")
+    ap.add_argument("--method", default="realiz3d")
+    ap.add_argument("--schedule", default="shifted")
     ap.add_argument("--names", nargs=2, default=["A", "B"])
     ap.add_argument("--metrics", nargs="+", default=DEFAULT)
     args = ap.parse_args()
+    if args.rows:
+        ra, rb = (rows_by_seed(f, args.task, args.method, args.schedule) for f in args.rows)
+        seeds = sorted(set(ra) & set(rb))
+        if not seeds:
+            raise SystemExit(f"no seed has a {args.task}/{args.method}/{args.schedule} row in both files")
+        print(f"seeds {seeds}; {args.task}, {args.method}, schedule {args.schedule}")
+        a, b = [ra[k] for k in seeds], [rb[k] for k in seeds]
+        return table(a, b, args)
+    if not args.a or not args.b:
+        raise SystemExit("give --a and --b (score files), or --rows A.jsonl B.jsonl")
     if len(args.a) != len(args.b):
         raise SystemExit(f"--a has {len(args.a)} files, --b {len(args.b)}: expected one per seed on each side")
-    a = [json.load(open(f)) for f in args.a]
-    b = [json.load(open(f)) for f in args.b]
+    table([json.load(open(f)) for f in args.a], [json.load(open(f)) for f in args.b], args)
+
+
+def table(a: list[dict], b: list[dict], args) -> None:
     print(f"| metric, mean of {len(a)} seeds (per seed) | {args.names[0]} | {args.names[1]} | paired difference, 95% t interval |")
     print("|---|---|---|---|")
     for m in args.metrics:
