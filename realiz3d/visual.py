@@ -36,3 +36,14 @@ def save_grid_rows(x: torch.Tensor, path: str | Path, labels: list[str] | None =
     tmp = path.with_name(path.stem + ".tmp" + path.suffix)
     grid_rows(x, labels, scale).save(tmp)
     tmp.replace(path)
+
+
+def save_asset_blocks(rows: list[tuple[str, torch.Tensor]], captions: list[str], path: str | Path) -> None:
+    """One block per asset: for asset i, a row `name` of views `v[i]` for each (name, v) in
+    `rows` (each v is (A, N, 3, H, W)); the first row of a block is labelled with the caption."""
+    x, labels = [], []
+    for i, cap in enumerate(captions):
+        for j, (name, v) in enumerate(rows):
+            x.append(v[i])
+            labels.append(f"{cap[:14]}: {name}" if j == 0 else name)
+    save_grid_rows(torch.stack(x), path, labels)

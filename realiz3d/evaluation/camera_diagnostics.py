@@ -94,7 +94,7 @@ def camera_figure(split: Path, checkpoints: list[Path], out: Path, assets: int =
     its views at the data's cameras and with the cameras rolled by each k in `rolls` (the
     views must then roll with them). Real mode, no domain shifting: what the weights learned."""
     from ..pipeline import Realiz3DPipeline
-    from ..visual import save_grid_rows
+    from ..visual import save_asset_blocks
     from .metrics import EvalSettings, generate_for_assets, real_references, roll_cameras
 
     data = load_synthetic(split, limit=assets)
@@ -108,12 +108,7 @@ def camera_figure(split: Path, checkpoints: list[Path], out: Path, assets: int =
         rows.append((f"{Path(ck).parent.name}/{Path(ck).name}", generate_for_assets(pipe, data, "real", st)))
         for k in rolls:
             rows.append((f"  cameras rolled {k}", generate_for_assets(pipe, roll_cameras(data, k), "real", st)))
-    x, labels = [], []
-    for i in range(len(data)):
-        for name, v in rows:
-            x.append(v[i])
-            labels.append(f"{data.captions[i][:14]}: {name}" if name == "synthetic render" else name)
-    save_grid_rows(torch.stack(x), out, labels)
+    save_asset_blocks(rows, data.captions, out)
 
 
 if __name__ == "__main__":

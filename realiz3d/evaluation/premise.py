@@ -137,7 +137,7 @@ def premise_figure(world: Path, stage1s: list[Path], out: Path, base: Path | Non
     from ..data import load_synthetic
     from ..models.builtin import BASE_MODEL_DIR
     from ..pipeline import Realiz3DPipeline
-    from ..visual import save_grid_rows
+    from ..visual import save_asset_blocks
     from ..world.build import render_caption
     from .metrics import EvalSettings, generate_for_assets, real_references
 
@@ -156,12 +156,7 @@ def premise_figure(world: Path, stage1s: list[Path], out: Path, base: Path | Non
         name = Path(ck).parent.name if Path(ck).name == "final" else Path(ck).name
         for mode in ("real", "synthetic"):
             rows.append((f"{name}: {mode}", generate_for_assets(pipe, data, mode, st, control=None)))
-    x, labels = [], []
-    for i in range(len(data)):
-        for name, v in rows:
-            x.append(v[i])
-            labels.append(f"{data.captions[i][:14]}: {name}" if name == "synthetic render" else name)
-    save_grid_rows(torch.stack(x), out, labels)
+    save_asset_blocks(rows, data.captions, out)
 
 
 def main(argv: list[str] | None = None) -> None:
