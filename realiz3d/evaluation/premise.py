@@ -172,12 +172,13 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--assets", type=int, default=40)
     ap.add_argument("--out", type=Path, default=None, help="also write the JSON here")
     ap.add_argument("--figure", type=Path, default=None,
-                    help="draw the premise as a picture here (first 6 held-out assets; every --stage1 given)")
+                    help="draw the premise as a picture here (the first held-out assets; every --stage1 given)")
+    ap.add_argument("--figure-assets", type=int, default=6, help="assets in the picture")
     a = ap.parse_args(argv)
     if a.finetune is None and a.figure is None:
         ap.error("--finetune is required for the numbers (or give only --figure for the picture)")
     if a.figure is not None:
-        premise_figure(a.world, a.stage1, a.figure, a.base)
+        premise_figure(a.world, a.stage1, a.figure, a.base, n_assets=a.figure_assets)
         print(a.figure)
     if a.finetune is None:
         return
