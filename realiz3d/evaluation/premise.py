@@ -175,6 +175,8 @@ def main(argv: list[str] | None = None) -> None:
                     help="draw the premise as a picture here (the first held-out assets; every --stage1 given)")
     ap.add_argument("--figure-assets", type=int, default=6, help="assets in the picture")
     a = ap.parse_args(argv)
+    if a.figure_assets < 1:
+        ap.error(f"--figure-assets {a.figure_assets}: expected at least 1")
     if a.finetune is None and a.figure is None:
         ap.error("--finetune is required for the numbers (or give only --figure for the picture)")
     if a.figure is not None:
