@@ -232,7 +232,7 @@ def test_shipped_evaluators_record_their_held_out_scores():
     assert meta["config"]["images"] > 1000  # trained on their own renders, with a held-out tenth
 
 
-def test_premise_check_measures_the_switch_and_the_reach(tmp_path, tiny_world):
+def test_premise_check_measures_the_switch_and_the_reach(tmp_path, tiny_world, monkeypatch):
     """realiz3d.evaluation.premise on tiny runs: realism per mode, paired losses, and the reach
     (share of a full fine-tune's loss reduction that synthetic mode buys)."""
     from realiz3d.evaluation.premise import heldout_loss, premise
@@ -274,13 +274,25 @@ def test_premise_check_measures_the_switch_and_the_reach(tmp_path, tiny_world):
     from realiz3d.evaluation.premise import main as premise_main, premise_figure
 
     fig = tmp_path / "premise.png"
-    premise_figure(tiny_world, [tmp_path / "s1" / "final"] * 2, fig, base=base, n_assets=2, eval_steps=2)
+    premise_figure(tiny_world, [tmp_path / "s1" / "final"] * 2, fig, base=base, n_assets=2, eval_steps=2,
+                   labels=["bias", "token"])
     from realiz3d.data import load_synthetic
 
     res_px = load_synthetic(tiny_world / "heldout", limit=1).resolution
     assert Image.open(fig).height == 2 * (4 + 2 * 2) * 2 * res_px
     with pytest.raises(SystemExit):  # neither the numbers' reference nor a picture asked for
         premise_main(["--world", str(tiny_world), "--stage1", str(tmp_path / "s1" / "final")])
+    import realiz3d.visual as visual
+
+    seen = {}
+    monkeypatch.setattr(visual, "save_grid_rows", lambda x, out, labels: seen.update(labels=labels))
+    premise_figure(tiny_world, [tmp_path / "s1" / "final"] * 2, fig, base=base, n_assets=1, eval_steps=1,
+                   labels=["bias", "token"])
+    assert seen["labels"][1:] == ["real render", "base", "base, '3d render of'", "bias: real", "bias: synthetic",
+                                  "token: real", "token: synthetic"]
+    with pytest.raises(SystemExit):  # a label per stage-1 run
+        premise_main(["--world", str(tiny_world), "--stage1", str(tmp_path / "s1" / "final"), "--figure", str(fig),
+                      "--label", "a", "--label", "b"])
 
 
 def test_rolled_cameras_move_only_the_request(tiny_world):

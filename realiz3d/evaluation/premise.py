@@ -126,12 +126,13 @@ def premise(world: Path, stage1: Path, finetune: Path, base: Path | None = None,
 
 
 def premise_figure(world: Path, stage1s: list[Path], out: Path, base: Path | None = None, n_assets: int = 6,
-                   eval_steps: int = 20, seed: int = 0) -> None:
+                   eval_steps: int = 20, seed: int = 0, labels: list[str] | None = None) -> None:
     """The premise as a picture: for the first `n_assets` held-out assets, one block of rows of
     4 views each: the synthetic renders, the real-domain renders, the base model with the plain
     caption and with "a 3d render of <caption>", then per stage-1 run its views in real mode
     and in synthetic mode. Null control, the same seed for every row, so that rows differ only
-    by the model and the mode. Synthetic mode should look like the render caption's row."""
+    by the model and the mode. Synthetic mode should look like the render caption's row.
+    `labels` name the stage-1 runs (default: each run's folder name)."""
     import dataclasses
 
     from ..data import load_synthetic
@@ -151,9 +152,11 @@ def premise_figure(world: Path, stage1s: list[Path], out: Path, base: Path | Non
             ("base, '3d render of'", generate_for_assets(
                 base_pipe, dataclasses.replace(data, captions=[render_caption(c) for c in data.captions]), "real", st,
                 control=None))]
-    for ck in stage1s:
+    if labels is not None and len(labels) != len(stage1s):
+        raise ValueError(f"{len(labels)} labels for {len(stage1s)} stage-1 runs")
+    for i, ck in enumerate(stage1s):
         pipe = Realiz3DPipeline.from_pretrained(ck)
-        name = Path(ck).parent.name if Path(ck).name == "final" else Path(ck).name
+        name = labels[i] if labels else Path(ck).parent.name if Path(ck).name == "final" else Path(ck).name
         for mode in ("real", "synthetic"):
             rows.append((f"{name}: {mode}", generate_for_assets(pipe, data, mode, st, control=None)))
     save_asset_blocks(rows, data.captions, out)
@@ -174,13 +177,17 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--figure", type=Path, default=None,
                     help="draw the premise as a picture here (the first held-out assets; every --stage1 given)")
     ap.add_argument("--figure-assets", type=int, default=6, help="assets in the picture")
+    ap.add_argument("--label", action="append", default=None,
+                    help="the picture's name for each --stage1, in order (default: its folder name)")
     a = ap.parse_args(argv)
     if a.figure_assets < 1:
         ap.error(f"--figure-assets {a.figure_assets}: expected at least 1")
+    if a.label is not None and len(a.label) != len(a.stage1):
+        ap.error(f"--label given {len(a.label)} times for {len(a.stage1)} --stage1: expected one per --stage1")
     if a.finetune is None and a.figure is None:
         ap.error("--finetune is required for the numbers (or give only --figure for the picture)")
     if a.figure is not None:
-        premise_figure(a.world, a.stage1, a.figure, a.base, n_assets=a.figure_assets)
+        premise_figure(a.world, a.stage1, a.figure, a.base, n_assets=a.figure_assets, labels=a.label)
         print(a.figure)
     if a.finetune is None:
         return
