@@ -290,6 +290,9 @@ def test_premise_check_measures_the_switch_and_the_reach(tmp_path, tiny_world, m
                    labels=["bias", "token"])
     assert seen["labels"][1:] == ["real render", "base", "base, '3d render of'", "bias: real", "bias: synthetic",
                                   "token: real", "token: synthetic"]
+    # without labels, two runs in folders of the same name are told apart
+    premise_figure(tiny_world, [tmp_path / "s1" / "final"] * 2, fig, base=base, n_assets=1, eval_steps=1)
+    assert seen["labels"][4:] == ["1. s1: real", "1. s1: synthetic", "2. s1: real", "2. s1: synthetic"]
     with pytest.raises(SystemExit):  # a label per stage-1 run
         premise_main(["--world", str(tiny_world), "--stage1", str(tmp_path / "s1" / "final"), "--figure", str(fig),
                       "--label", "a", "--label", "b"])

@@ -132,13 +132,20 @@ def premise_figure(world: Path, stage1s: list[Path], out: Path, base: Path | Non
     caption and with "a 3d render of <caption>", then per stage-1 run its views in real mode
     and in synthetic mode. Null control, the same seed for every row, so that rows differ only
     by the model and the mode. Synthetic mode should look like the render caption's row.
-    `labels` name the stage-1 runs (default: each run's folder name)."""
+    `labels` name the stage-1 runs (default: each run's folder name, numbered when two share one)."""
     import dataclasses
 
     from ..data import load_synthetic
     from ..models.builtin import BASE_MODEL_DIR
     from ..pipeline import Realiz3DPipeline
     from ..visual import save_asset_blocks
+
+    if labels is not None and len(labels) != len(stage1s):
+        raise ValueError(f"{len(labels)} labels for {len(stage1s)} stage-1 runs")
+    if labels is None:
+        labels = [Path(ck).parent.name if Path(ck).name == "final" else Path(ck).name for ck in stage1s]
+        if len(set(labels)) < len(labels):
+            labels = [f"{i + 1}. {name}" for i, name in enumerate(labels)]
     from ..world.build import render_caption
     from .metrics import EvalSettings, generate_for_assets, real_references
 
@@ -152,11 +159,8 @@ def premise_figure(world: Path, stage1s: list[Path], out: Path, base: Path | Non
             ("base, '3d render of'", generate_for_assets(
                 base_pipe, dataclasses.replace(data, captions=[render_caption(c) for c in data.captions]), "real", st,
                 control=None))]
-    if labels is not None and len(labels) != len(stage1s):
-        raise ValueError(f"{len(labels)} labels for {len(stage1s)} stage-1 runs")
-    for i, ck in enumerate(stage1s):
+    for ck, name in zip(stage1s, labels):
         pipe = Realiz3DPipeline.from_pretrained(ck)
-        name = labels[i] if labels else Path(ck).parent.name if Path(ck).name == "final" else Path(ck).name
         for mode in ("real", "synthetic"):
             rows.append((f"{name}: {mode}", generate_for_assets(pipe, data, mode, st, control=None)))
     save_asset_blocks(rows, data.captions, out)
