@@ -88,24 +88,24 @@ def diagnose(split: Path, checkpoints: list[Path]) -> list[dict]:
 
 
 def camera_figure(split: Path, checkpoints: list[Path], out: Path, assets: int = 6, rolls=(1,),
-                  steps: int = 20, seed: int = 0) -> None:
+                  steps: int = 20, seed: int = 0, labels: list[str] | None = None) -> None:
     """A picture of camera control: for the first `assets` assets of `split`, one block per asset
     with rows of 4 views: the synthetic renders, the real-domain renders, then per checkpoint
     its views at the data's cameras and with the cameras rolled by each k in `rolls` (the
-    views must then roll with them). Real mode, no domain shifting: what the weights learned."""
+    views must then roll with them). Real mode, no domain shifting: what the weights learned.
+    `labels` name the checkpoints' rows (default: the last two parts of each path)."""
     from ..pipeline import Realiz3DPipeline
     from ..visual import save_asset_blocks
-    from .metrics import EvalSettings, generate_for_assets, real_references, roll_cameras
+    from .metrics import EvalSettings, generate_for_assets, reference_rows, roll_cameras
 
     data = load_synthetic(split, limit=assets)
-    n = data.num_views
-    ref_real = real_references(data).reshape(len(data), n, *data.images(torch.tensor([0])).shape[2:])
     # a list, not a dict: every checkpoint has its own "cameras rolled k" rows
-    rows = [("synthetic render", data.images(torch.arange(len(data)))), ("real render", ref_real)]
+    rows = reference_rows(data)
     st = EvalSettings(steps=steps, seed=seed)
-    for ck in checkpoints:
+    labels = labels or [f"{Path(ck).parent.name}/{Path(ck).name}" for ck in checkpoints]
+    for ck, label in zip(checkpoints, labels):
         pipe = Realiz3DPipeline.from_pretrained(ck)
-        rows.append((f"{Path(ck).parent.name}/{Path(ck).name}", generate_for_assets(pipe, data, "real", st)))
+        rows.append((label, generate_for_assets(pipe, data, "real", st)))
         for k in rolls:
             rows.append((f"  cameras rolled {k}", generate_for_assets(pipe, roll_cameras(data, k), "real", st)))
     save_asset_blocks(rows, data.captions, out)

@@ -180,6 +180,13 @@ def roll_cameras(assets: SyntheticSet, k: int) -> SyntheticSet:
     return dataclasses.replace(assets, cameras=cams)
 
 
+def reference_rows(assets: SyntheticSet) -> list[tuple[str, torch.Tensor]]:
+    """The figures' first two rows per asset: its synthetic renders and its real-domain renders,
+    each (A, N, 3, H, W)."""
+    views = assets.images(torch.arange(len(assets)))
+    return [("synthetic render", views), ("real render", real_references(assets).reshape(views.shape))]
+
+
 def real_references(assets: SyntheticSet) -> torch.Tensor:
     """The assets' real-domain renders (rgb_real.png), (A*N, 3, H, W) in [-1, 1]."""
     from ..data import load_image

@@ -147,14 +147,12 @@ def premise_figure(world: Path, stage1s: list[Path], out: Path, base: Path | Non
         if len(set(labels)) < len(labels):
             labels = [f"{i + 1}. {name}" for i, name in enumerate(labels)]
     from ..world.build import render_caption
-    from .metrics import EvalSettings, generate_for_assets, real_references
+    from .metrics import EvalSettings, generate_for_assets, reference_rows
 
     data = load_synthetic(Path(world) / "heldout", limit=n_assets)
-    n = data.num_views
     st = EvalSettings(steps=eval_steps, seed=seed)
-    refs = real_references(data).reshape(len(data), n, *data.images(torch.tensor([0])).shape[2:])
     base_pipe = Realiz3DPipeline.from_pretrained(Path(base) if base else BASE_MODEL_DIR)
-    rows = [("synthetic render", data.images(torch.arange(len(data)))), ("real render", refs),
+    rows = [*reference_rows(data),
             ("base", generate_for_assets(base_pipe, data, "real", st, control=None)),
             ("base, '3d render of'", generate_for_assets(
                 base_pipe, dataclasses.replace(data, captions=[render_caption(c) for c in data.captions]), "real", st,
