@@ -395,8 +395,8 @@ def reproduce(
     assets: Optional[int] = typer.Option(None, help="held-out assets to evaluate (override; at most 40)"),
     methods: Optional[str] = typer.Option(None, help="comma-separated subset, e.g. naive,mixed,realiz3d"),
     tasks: Optional[str] = typer.Option(None, help="comma-separated subset of multiview,texturing"),
-    shifter_form: str = typer.Option("bias", help="Domain Shifters: bias (the paper's) or token (beyond it)"),
-    stage1_lr: Optional[float] = typer.Option(None, help="stage-1 learning rate (default: 0.02 for bias, 0.005 for token)"),
+    shifter_form: str = typer.Option("bias", help="Domain Shifters: bias (the paper's), token or caption (beyond it)"),
+    stage1_lr: Optional[float] = typer.Option(None, help="stage-1 learning rate (default: 0.02 for bias, 0.005 for token and caption)"),
 ):
     """The paper's Table 1 and ablations on the built-in world: train, evaluate, report."""
     from .experiments import ABLATIONS, BASELINES, TASKS, Plan, reproduce as run

@@ -208,7 +208,7 @@ class ModelSection:
     camera_embedding_init: str = "zero"  # zero | normal: the camera MLP's output layer at the start (both: identity with null control)
     layout: str | None = None  # batch | grid: how the views are placed (default: the init checkpoint's, else batch)
     view_rope: int | None = None  # camera control: channel pairs per head turned by the view's azimuth (0 off; default: the init checkpoint's, else 0)
-    shifter_form: str | None = None  # bias (the paper's) | token (beyond it); default: the init checkpoint's, else bias
+    shifter_form: str | None = None  # bias (the paper's) | token | caption (beyond it); default: the init checkpoint's, else bias
     objective: str = "auto"  # auto (flow for the built-in model; the pipeline scheduler's for model.path) | flow | epsilon | v_prediction
     text_max_length: int | None = None  # caption tokens for a pipeline's text encoder (default: PixArt 300, SD3 256)
 

@@ -35,10 +35,11 @@ class Plan:
     seeds: int = 1
     stage1_steps: int = 600
     stage1_batch_size: int = 64  # single images per stage-1 step
-    # the Domain Shifters' form (model.shifter_form): "bias" is the paper's; "token" (beyond the
-    # paper) trains at stage1_lr, since lr 0.02 made its distillation diverge (docs/results.md)
+    # the Domain Shifters' form (model.shifter_form): "bias" is the paper's; "token" and "caption"
+    # (beyond the paper) train at stage1_lr, since lr 0.02 made the token form's distillation
+    # diverge (docs/results.md)
     shifter_form: str = "bias"
-    stage1_lr: float | None = None  # None: stage1.yaml's (0.02) for bias, 0.005 for token
+    stage1_lr: float | None = None  # None: stage1.yaml's (0.02) for bias, 0.005 for token and caption
     steps: int = 240  # sized to the reproduction's time budget (docs/results.md has the timed runs)
     batch_size: int = 16
     eval_steps: int = 20
@@ -128,7 +129,7 @@ def train_stage1(plan: Plan, seed: int, progress: bool = True) -> Path:
 
     out = Path(plan.out) / "runs" / f"seed{seed}" / "stage1"
     if not (out / "final" / "realiz3d_config.json").is_file():
-        lr = plan.stage1_lr or (0.005 if plan.shifter_form == "token" else None)
+        lr = plan.stage1_lr or (0.005 if plan.shifter_form in ("token", "caption") else None)
         extra = _init_args(plan) + plan.shifter_overrides() + ([f"train.lr={lr}"] if lr else [])
         overrides = _train_overrides(plan, out, seed, plan.stage1_steps, extra)
         cfg = load_config(CONFIG_DIR / "stage1.yaml", overrides + [f"train.batch_size={plan.stage1_batch_size}"])

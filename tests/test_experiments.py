@@ -506,7 +506,7 @@ def test_plan_shifter_form_reaches_stage1_and_the_no_stage1_ablation(monkeypatch
 
     seen = []
     monkeypatch.setattr(tr, "train", lambda cfg, progress=True: seen.append(cfg))
-    for form, lr, want_lr in (("bias", None, 0.02), ("token", None, 0.005), ("token", 0.001, 0.001)):
+    for form, lr, want_lr in (("bias", None, 0.02), ("token", None, 0.005), ("token", 0.001, 0.001), ("caption", None, 0.005)):
         seen.clear()
         plan = Plan.preset("tiny", "w", str(tmp_path / form), shifter_form=form, stage1_lr=lr)
         s1 = train_stage1(plan, 0, progress=False)

@@ -203,9 +203,9 @@ def test_model_save_load_round_trip(tmp_path, family):
         torch.testing.assert_close(model(x, t, cond, control, "synthetic"), again(x, t, cond, control, "synthetic"))
 
 
-@pytest.mark.parametrize("family", FAMILIES)
-def test_token_form_shifters_are_identity_at_init_and_shift_each_token_differently(family, tmp_path):
-    base, model = wrap(family, domain="shifter", shifter_form="token")
+@pytest.mark.parametrize("family,form", [(f, "token") for f in FAMILIES] + [("pixart", "caption")])
+def test_token_form_shifters_are_identity_at_init_and_shift_each_token_differently(family, form, tmp_path):
+    base, model = wrap(family, domain="shifter", shifter_form=form)
     x, t, cond = inputs(family, batch=2, views=1)
     ref = direct(family, base, x[:, 0], t, cond)
     with torch.no_grad():
@@ -221,13 +221,39 @@ def test_token_form_shifters_are_identity_at_init_and_shift_each_token_different
     assert not torch.allclose(delta[:, 0], delta[:, 1], atol=1e-4)
     model.save_pretrained(tmp_path / "ckpt")
     again = Realiz3DTransformer.from_pretrained(tmp_path / "ckpt")
-    assert again.shifters.config.form == "token"
+    assert again.shifters.config.form == form
     with torch.no_grad():
         torch.testing.assert_close(model(x, t, cond, domain="synthetic"), again(x, t, cond, domain="synthetic"))
     # shifters of one form do not load onto a model with the other
     _, plain = wrap(family, domain="shifter")
-    with pytest.raises(ValueError, match="form=token, the backbone has bias"):
+    with pytest.raises(ValueError, match=f"form={form}, the backbone has bias"):
         plain.load_domain_shifters(tmp_path / "ckpt")
+
+
+@pytest.mark.parametrize("family", ["pixart", "sd3"])
+def test_caption_form_shifts_the_caption_tokens_each_block_reads(family, tmp_path):
+    """shifter_form=caption: each block's caption tokens get their own token-form shifter,
+    zero-initialised (identity in both domains); once trained, synthetic mode changes the
+    output through the caption path alone (image-token shifters left at zero)."""
+    base, model = wrap(family, domain="shifter", shifter_form="caption")
+    assert model.shifters.captions is not None and len(model.shifters.captions) == model.num_blocks
+    x, t, cond = inputs(family, batch=2, views=1)
+    ref = direct(family, base, x[:, 0], t, cond)
+    with torch.no_grad():
+        for dom in ("real", "synthetic"):
+            torch.testing.assert_close(model(x, t, cond, domain=dom)[:, 0], ref, rtol=1e-5, atol=1e-5)
+        for sh in model.shifters.captions:
+            sh.token_up[1].normal_(std=0.5)  # synthetic only
+        torch.testing.assert_close(model(x, t, cond, domain="real")[:, 0], ref, rtol=1e-5, atol=1e-5)
+        syn = model(x, t, cond, domain="synthetic")[:, 0]
+    assert (syn - ref).abs().max() > 1e-3
+    # the caption shifters are trained with the rest (domain_parameters) and saved with them
+    ids = {id(p) for p in model.domain_parameters()}
+    assert all(id(p) in ids for p in model.shifters.captions.parameters())
+    model.save_pretrained(tmp_path / "ckpt")
+    again = Realiz3DTransformer.from_pretrained(tmp_path / "ckpt")
+    with torch.no_grad():
+        torch.testing.assert_close(again(x, t, cond, domain="synthetic")[:, 0], syn)
 
 
 def test_shifter_config_validation():

@@ -27,7 +27,7 @@ from ..errors import InputError, InputFileError
 REAL, SYNTHETIC = 0, 1
 DOMAIN_NAMES = {"real": REAL, "synthetic": SYNTHETIC}
 
-SHIFTER_FORMS = ("bias", "token")
+SHIFTER_FORMS = ("bias", "token", "caption")
 
 DomainSpec = Union[str, int, Sequence[int], torch.Tensor, None]
 
@@ -76,15 +76,21 @@ class ShifterConfig:
     embed_dim: int | None = None  # defaults to hidden_size
     # "bias": the paper's form, one constant bias per domain and block (Sec. 4.1);
     # "token" (beyond the paper): that bias plus a per-domain low-rank linear map of each token,
-    # U_d @ V @ h, so that the shift can differ between tokens and noise levels
+    # U_d @ V @ h, so that the shift can differ between tokens and noise levels;
+    # "caption" (beyond the paper): the token form, and a second token-form shifter per block
+    # for the caption tokens the block reads (cross-attention keys and values, or a joint
+    # block's text stream), whose size is `caption_size` (default hidden_size)
     form: str = "bias"
+    caption_size: int | None = None
 
     def __post_init__(self):
         if self.embed_dim is None:
             self.embed_dim = self.hidden_size
+        if self.caption_size is None:
+            self.caption_size = self.hidden_size
         if self.form not in SHIFTER_FORMS:
             raise InputError(f"shifter form={self.form!r}: expected one of {SHIFTER_FORMS}")
-        for name in ("num_blocks", "hidden_size", "rank", "embed_dim"):
+        for name in ("num_blocks", "hidden_size", "rank", "embed_dim", "caption_size"):
             if int(getattr(self, name)) < 1:
                 raise InputError(f"shifter {name}={getattr(self, name)}: expected a positive integer")
         if self.rank > min(self.hidden_size, self.embed_dim):
@@ -98,7 +104,7 @@ class DomainShifter(nn.Module):
     def __init__(self, hidden_size: int, rank: int, embed_dim: int, form: str = "bias"):
         super().__init__()
         self.form = form
-        if form == "token":
+        if form in ("token", "caption"):
             self.token_down = nn.Parameter(torch.empty(rank, hidden_size))  # V: (r, D)
             self.token_up = nn.Parameter(torch.zeros(2, hidden_size, rank))  # U_d: (2, D, r), zero => identity
             nn.init.kaiming_uniform_(self.token_down, a=math.sqrt(5))
@@ -118,7 +124,7 @@ class DomainShifter(nn.Module):
         # hidden_states: (B, T, D); ids: (B,) domain per row
         bias = self.table().to(hidden_states.dtype)[ids]  # (B, D)
         out = hidden_states + bias[:, None, :]
-        if self.form == "token":
+        if self.form in ("token", "caption"):
             low = hidden_states @ self.token_down.t().to(hidden_states.dtype)  # (B, T, r)
             up = self.token_up.to(hidden_states.dtype)[ids]  # (B, D, r)
             out = out + torch.einsum("btr,bdr->btd", low, up)
@@ -134,6 +140,12 @@ class DomainShifters(nn.Module):
         self.shifters = nn.ModuleList(
             DomainShifter(config.hidden_size, config.rank, config.embed_dim, config.form) for _ in range(config.num_blocks)
         )
+        # form "caption": block i's caption tokens get captions[i] (token form, zero-initialised)
+        self.captions = None
+        if config.form == "caption":
+            self.captions = nn.ModuleList(
+                DomainShifter(config.caption_size, config.rank, config.embed_dim, "token") for _ in range(config.num_blocks)
+            )
 
     def __getitem__(self, i: int) -> DomainShifter:
         return self.shifters[i]
@@ -171,7 +183,7 @@ class DomainShifters(nn.Module):
         """Load shifters; with `expect`, fail clearly if they were made for another backbone."""
         cfg = cls.read_config(path)
         if expect is not None:
-            for name in ("num_blocks", "hidden_size", "form"):
+            for name in ("num_blocks", "hidden_size", "form", "caption_size"):
                 got, want = getattr(cfg, name), getattr(expect, name)
                 if got != want:
                     raise InputError(f"{path}: shifters have {name}={got}, the backbone has {want}")

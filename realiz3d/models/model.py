@@ -57,8 +57,9 @@ class ModelConfig:
     # joint-attention families (SD3): the shifter bias goes to "all" tokens of a block, as the
     # paper says, or to the "image" tokens only (what checkpoints from before this option did)
     shifter_tokens: str = "all"
-    # the Domain Shifters' form: "bias" (the paper's) or "token" (also a per-domain low-rank map
-    # of each token; beyond the paper, see ShifterConfig)
+    # the Domain Shifters' form: "bias" (the paper's), "token" (also a per-domain low-rank map
+    # of each token) or "caption" (token, and the caption tokens each block reads get their own
+    # token-form shifter); the last two are beyond the paper, see ShifterConfig
     shifter_form: str = "bias"
     extra: dict = field(default_factory=dict)  # free-form (text encoder name, preset, ...)
 
@@ -131,7 +132,9 @@ def _block_pre_hook(module, args, kwargs):
     if model.shifters is not None and step.ids is not None:
         a["hidden_states"] = model.shifters[i](a["hidden_states"], step.ids[:, i])
         text = a.get("encoder_hidden_states")
-        if model.config.shifter_tokens == "all" and text is not None and model.family.joint:
+        if text is not None and model.shifters.captions is not None:  # form "caption": the block's own caption shifter
+            a["encoder_hidden_states"] = model.shifters.captions[i](text, step.ids[:, i])
+        elif model.config.shifter_tokens == "all" and text is not None and model.family.joint:
             a["encoder_hidden_states"] = model.shifters[i](text, step.ids[:, i])  # joint blocks: text tokens too
     return bound.args, bound.kwargs
 
