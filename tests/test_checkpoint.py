@@ -20,8 +20,10 @@ def test_shipped_checkpoints_written_before_the_schema_still_load():
     facts = trained_with(mv.model.config)
     assert (facts.views, facts.flow_shift, facts.camera_setup["distance"]) == (4, 3.0, 2.6)
     assert mv.trained_views == 4 and mv.camera_setup.distance == 2.6 and mv.objective.shift == 3.0
-    tex = trained_with(Realiz3DTransformer.from_pretrained(TEXTURING_MODEL_DIR).config)
+    tex_model = Realiz3DTransformer.from_pretrained(TEXTURING_MODEL_DIR)
+    tex = trained_with(tex_model.config)
     assert (tex.version, tex.views, tex.camera_setup["distance"]) == (1, 4, 2.6)  # world v2's model (2026-11-30)
+    assert tex_model.config.shifter_form == "token"  # token-form shifters since 2026-12-02 (README)
     assert not any(map(is_latent_checkpoint, (BASE_MODEL_DIR, MULTIVIEW_MODEL_DIR, TEXTURING_MODEL_DIR)))
 
 
