@@ -127,9 +127,11 @@ def train_stage1(plan: Plan, seed: int, progress: bool = True) -> Path:
     from .config import load_config
     from .train import train
 
+    from .models.domain_shifter import PER_TOKEN_FORMS
+
     out = Path(plan.out) / "runs" / f"seed{seed}" / "stage1"
     if not (out / "final" / "realiz3d_config.json").is_file():
-        lr = plan.stage1_lr or (0.005 if plan.shifter_form in ("token", "caption") else None)
+        lr = plan.stage1_lr or (0.005 if plan.shifter_form in PER_TOKEN_FORMS else None)
         extra = _init_args(plan) + plan.shifter_overrides() + ([f"train.lr={lr}"] if lr else [])
         overrides = _train_overrides(plan, out, seed, plan.stage1_steps, extra)
         cfg = load_config(CONFIG_DIR / "stage1.yaml", overrides + [f"train.batch_size={plan.stage1_batch_size}"])

@@ -28,6 +28,7 @@ REAL, SYNTHETIC = 0, 1
 DOMAIN_NAMES = {"real": REAL, "synthetic": SYNTHETIC}
 
 SHIFTER_FORMS = ("bias", "token", "caption")
+PER_TOKEN_FORMS = ("token", "caption")  # the forms whose shifters also map each token (U_d V h)
 
 DomainSpec = Union[str, int, Sequence[int], torch.Tensor, None]
 
@@ -104,7 +105,7 @@ class DomainShifter(nn.Module):
     def __init__(self, hidden_size: int, rank: int, embed_dim: int, form: str = "bias"):
         super().__init__()
         self.form = form
-        if form in ("token", "caption"):
+        if form in PER_TOKEN_FORMS:
             self.token_down = nn.Parameter(torch.empty(rank, hidden_size))  # V: (r, D)
             self.token_up = nn.Parameter(torch.zeros(2, hidden_size, rank))  # U_d: (2, D, r), zero => identity
             nn.init.kaiming_uniform_(self.token_down, a=math.sqrt(5))
@@ -124,7 +125,7 @@ class DomainShifter(nn.Module):
         # hidden_states: (B, T, D); ids: (B,) domain per row
         bias = self.table().to(hidden_states.dtype)[ids]  # (B, D)
         out = hidden_states + bias[:, None, :]
-        if self.form in ("token", "caption"):
+        if self.form in PER_TOKEN_FORMS:
             low = hidden_states @ self.token_down.t().to(hidden_states.dtype)  # (B, T, r)
             up = self.token_up.to(hidden_states.dtype)[ids]  # (B, D, r)
             out = out + torch.einsum("btr,bdr->btd", low, up)
