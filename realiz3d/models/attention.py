@@ -81,6 +81,13 @@ def _heads(x: torch.Tensor, heads: int) -> torch.Tensor:
     return x.view(b, s, heads, c // heads).transpose(1, 2)  # (B, H, S, d)
 
 
+def _qkv(x: torch.Tensor, heads: int, projections, norm_q, norm_k):
+    """Queries, keys and values of x split into heads (B, H, S, d), q and k normalised when the
+    layer has norms (diffusers' `norm_q`/`norm_k`, or `norm_added_*` for the text stream)."""
+    q, k, v = (_heads(proj(x), heads) for proj in projections)
+    return (q if norm_q is None else norm_q(q)), (k if norm_k is None else norm_k(k)), v
+
+
 class MultiviewAttnProcessor:
     """Self-attention (PixArt `attn1`, DiT, SD3.5 `attn2`) with per-sample view modes."""
 
@@ -91,13 +98,7 @@ class MultiviewAttnProcessor:
         if encoder_hidden_states is not None or attention_mask is not None:
             raise InputError("MultiviewAttnProcessor is for self-attention without a mask")
         residual = hidden_states
-        q = _heads(attn.to_q(hidden_states), attn.heads)  # (B*N, H, T, d)
-        k = _heads(attn.to_k(hidden_states), attn.heads)
-        v = _heads(attn.to_v(hidden_states), attn.heads)
-        if attn.norm_q is not None:
-            q = attn.norm_q(q)
-        if attn.norm_k is not None:
-            k = attn.norm_k(k)
+        q, k, v = _qkv(hidden_states, attn.heads, (attn.to_q, attn.to_k, attn.to_v), attn.norm_q, attn.norm_k)
         q, k = turn_by_view(q, self.layout), turn_by_view(k, self.layout)
         out = view_sdpa(q, k, v, self.layout)  # (B*N, H, T, d)
         out = out.transpose(1, 2).flatten(2).to(q.dtype)  # (B*N, T, H*d)
@@ -116,21 +117,10 @@ class MultiviewJointAttnProcessor:
 
     def __call__(self, attn, hidden_states, encoder_hidden_states=None, attention_mask=None, *args, **kwargs):
         t = hidden_states.shape[1]
-        q = _heads(attn.to_q(hidden_states), attn.heads)
-        k = _heads(attn.to_k(hidden_states), attn.heads)
-        v = _heads(attn.to_v(hidden_states), attn.heads)
-        if attn.norm_q is not None:
-            q = attn.norm_q(q)
-        if attn.norm_k is not None:
-            k = attn.norm_k(k)
+        q, k, v = _qkv(hidden_states, attn.heads, (attn.to_q, attn.to_k, attn.to_v), attn.norm_q, attn.norm_k)
         if encoder_hidden_states is not None:
-            cq = _heads(attn.add_q_proj(encoder_hidden_states), attn.heads)
-            ck = _heads(attn.add_k_proj(encoder_hidden_states), attn.heads)
-            cv = _heads(attn.add_v_proj(encoder_hidden_states), attn.heads)
-            if attn.norm_added_q is not None:
-                cq = attn.norm_added_q(cq)
-            if attn.norm_added_k is not None:
-                ck = attn.norm_added_k(ck)
+            cq, ck, cv = _qkv(encoder_hidden_states, attn.heads, (attn.add_q_proj, attn.add_k_proj, attn.add_v_proj),
+                              attn.norm_added_q, attn.norm_added_k)
             q, k, v = torch.cat([q, cq], 2), torch.cat([k, ck], 2), torch.cat([v, cv], 2)
         # a view's text tokens turn with its image tokens: within one view nothing changes
         q, k = turn_by_view(q, self.layout), turn_by_view(k, self.layout)
