@@ -1,0 +1,16 @@
+#!/bin/bash
+# premise check (#17): is Realiz3D's texturing control gap to naive the halved count of controlled samples?
+set -e
+# from the repository root
+# (run from a frozen copy of commit eb7c069: PYTHONPATH=<copy>)
+R=.venv/bin/realiz3d
+W=worlds/default
+B=realiz3d/weights/base
+common="data.world=$W train.batch_size=16 train.seed=0 train.checkpoint_every=0 train.validate_every=0"
+date
+$R train --config realiz3d/configs/world/texturing/naive.yaml out=runs/chk/naive120 model.init=$B train.steps=120 train.log_every=2 $common
+$R evaluate --checkpoint runs/chk/naive120/final --task texturing --out runs/chk/naive120_eval --split heldout --textured-meshes 0
+date
+$R train --config realiz3d/configs/world/texturing/stage2.yaml out=runs/chk/tok480 model.init=runs/mv_token/runs/seed0/stage1/final train.steps=480 train.log_every=9 $common
+$R evaluate --checkpoint runs/chk/tok480/final --task texturing --out runs/chk/tok480_eval --split heldout --textured-meshes 0
+date
