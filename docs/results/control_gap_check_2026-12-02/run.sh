@@ -14,3 +14,6 @@ date
 $R train --config realiz3d/configs/world/texturing/stage2.yaml out=runs/chk/tok480 model.init=runs/mv_token/runs/seed0/stage1/final train.steps=480 train.log_every=9 $common
 $R evaluate --checkpoint runs/chk/tok480/final --task texturing --out runs/chk/tok480_eval --split heldout --textured-meshes 0
 date
+# seed 1 (Realiz3D only; stage 1 = the multiview trial's token stage 1 of seed 1):
+$R train --config realiz3d/configs/world/texturing/stage2.yaml out=runs/chk/tok480_s1 model.init=runs/mv_token/runs/seed1/stage1/final train.steps=480 train.log_every=9 ${common/train.seed=0/train.seed=1}
+$R evaluate --checkpoint runs/chk/tok480_s1/final --task texturing --out runs/chk/tok480_s1_eval --split heldout --textured-meshes 0
