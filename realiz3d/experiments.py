@@ -17,6 +17,7 @@ from pathlib import Path
 
 from .evaluation.metrics import METRIC_ORDER, format_cell
 from .models.builtin import BASE_MODEL_DIR
+from .models.domain_shifter import PER_TOKEN_FORMS, SHIFTER_FORMS
 from .errors import InputError, InputFileError
 
 CONFIG_DIR = Path(__file__).resolve().parent / "configs" / "world"
@@ -55,8 +56,6 @@ class Plan:
     curve_points: int = 3
 
     def __post_init__(self):
-        from .models.domain_shifter import SHIFTER_FORMS
-
         if self.shifter_form not in SHIFTER_FORMS:
             raise InputError(f"shifter_form={self.shifter_form!r}: expected one of {', '.join(SHIFTER_FORMS)}")
         if self.stage1_lr is not None and not self.stage1_lr > 0:
@@ -126,8 +125,6 @@ def train_method(plan: Plan, task: str, method: str, seed: int, stage1: Path | N
 def train_stage1(plan: Plan, seed: int, progress: bool = True) -> Path:
     from .config import load_config
     from .train import train
-
-    from .models.domain_shifter import PER_TOKEN_FORMS
 
     out = Path(plan.out) / "runs" / f"seed{seed}" / "stage1"
     if not (out / "final" / "realiz3d_config.json").is_file():
