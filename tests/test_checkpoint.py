@@ -10,15 +10,17 @@ from realiz3d.models.builtin import BASE_MODEL_DIR, MULTIVIEW_MODEL_DIR, TEXTURI
 
 
 def test_shipped_checkpoints_written_before_the_schema_still_load():
-    """The shipped weights were exported before TrainedWith had a version: they read as version 0
-    with the facts they recorded, and the pipeline uses them."""
+    """The shipped base model was exported before TrainedWith had a version: it reads as version 0
+    with the facts it recorded; the multiview and texturing models are version 1. The pipeline uses
+    the facts of each."""
     from realiz3d.pipeline import Realiz3DPipeline
 
     base = trained_with(Realiz3DTransformer.from_pretrained(BASE_MODEL_DIR).config)
     assert (base.version, base.views, base.stage, base.objective, base.resolution) == (0, 1, "pretrain", "flow", 32)
     mv = Realiz3DPipeline.from_pretrained(MULTIVIEW_MODEL_DIR)
     facts = trained_with(mv.model.config)
-    assert (facts.views, facts.flow_shift, facts.camera_setup["distance"]) == (4, 3.0, 2.6)
+    assert (facts.version, facts.views, facts.flow_shift, facts.camera_setup["distance"]) == (1, 4, 3.0, 2.6)
+    assert mv.model.config.shifter_form == "token"  # token-form shifters since 2026-12-02 (README)
     assert mv.trained_views == 4 and mv.camera_setup.distance == 2.6 and mv.objective.shift == 3.0
     tex_model = Realiz3DTransformer.from_pretrained(TEXTURING_MODEL_DIR)
     tex = trained_with(tex_model.config)
