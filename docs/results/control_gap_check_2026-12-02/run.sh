@@ -17,3 +17,10 @@ date
 # seed 1 (Realiz3D only; stage 1 = the multiview trial's token stage 1 of seed 1):
 $R train --config realiz3d/configs/world/texturing/stage2.yaml out=runs/chk/tok480_s1 model.init=runs/mv_token/runs/seed1/stage1/final train.steps=480 train.log_every=9 ${common/train.seed=0/train.seed=1}
 $R evaluate --checkpoint runs/chk/tok480_s1/final --task texturing --out runs/chk/tok480_s1_eval --split heldout --textured-meshes 0
+# seeds 1 and 2 of naive at 120 steps and seed 2 of Realiz3D at 480 (2026-12-02, later; frozen copy of d391736):
+for s in 1 2; do
+$R train --config realiz3d/configs/world/texturing/naive.yaml out=runs/chk/naive120_s$s model.init=$B train.steps=120 train.log_every=2 ${common/train.seed=0/train.seed=$s}
+$R evaluate --checkpoint runs/chk/naive120_s$s/final --task texturing --out runs/chk/naive120_s${s}_eval --split heldout --textured-meshes 0
+done
+$R train --config realiz3d/configs/world/texturing/stage2.yaml out=runs/chk/tok480_s2 model.init=runs/mv_token/runs/seed2/stage1/final train.steps=480 train.log_every=9 ${common/train.seed=0/train.seed=2}
+$R evaluate --checkpoint runs/chk/tok480_s2/final --task texturing --out runs/chk/tok480_s2_eval --split heldout --textured-meshes 0
