@@ -2,6 +2,8 @@
 # premise check (#17): is Realiz3D's texturing control gap to naive the halved count of controlled samples?
 set -e
 # from the repository root
+# the token stage 1s (runs/mv_token/runs/seed{0,1,2}/stage1) come from
+#   realiz3d reproduce --tasks multiview --methods realiz3d --seeds 3 --out runs/mv_token --world worlds/default --shifter-form token
 # (run from a frozen copy of commit eb7c069: PYTHONPATH=<copy>)
 R=.venv/bin/realiz3d
 W=worlds/default
