@@ -516,6 +516,9 @@ def test_plan_shifter_form_reaches_stage1_and_the_no_stage1_ablation(monkeypatch
         assert stage1.train.lr == want_lr
         assert stage1.model.shifter_form == no_stage1.model.shifter_form == (None if form == "bias" else form)
         assert stage2.model.shifter_form is None and stage2.model.init == str(s1)
+    # the demo is built like the shipped models (token form); reproduce keeps the paper's bias form
+    assert Plan.preset("demo", "w", "o").shifter_form == "token"
+    assert Plan.preset("default", "w", "o").shifter_form == Plan.preset("quick", "w", "o").shifter_form == "bias"
     with pytest.raises(ValueError, match="shifter_form='lora'"):
         Plan(world="w", out="o", shifter_form="lora")
     with pytest.raises(ValueError, match="stage1_lr=0"):
