@@ -12,7 +12,7 @@ STAGE1 = Path(__file__).resolve().parent.parent / "configs" / "world" / "stage1.
 
 
 def test_help_lists_the_subcommands():
-    r = cli("--help")
+    r = cli("--help", process=True)  # the entry point itself, in a fresh interpreter
     assert r.returncode == 0
     for cmd in ("world", "render", "train", "generate", "bench"):
         assert cmd in r.stdout
@@ -33,7 +33,8 @@ def test_render_folder_skips_and_lists_bad_files(tmp_path):
     caps = tmp_path / "caps.json"
     caps.write_text(json.dumps({"ball.obj": "a plain ball"}))
     out = tmp_path / "out"
-    r = cli("render", meshes, "--out", out, "--views", 2, "--resolution", 16, "--captions", caps, "--workers", 2)
+    r = cli("render", meshes, "--out", out, "--views", 2, "--resolution", 16, "--captions", caps, "--workers", 2,
+            process=True)  # worker processes: not forked from the test process
     assert r.returncode == 0, r.stderr
     assert json.loads(r.stdout.strip().splitlines()[-1]) == {"rendered": 2, "skipped": 2}
     assert "broken.glb" in r.stderr and "empty.stl" in r.stderr
@@ -50,7 +51,10 @@ def test_render_folder_skips_and_lists_bad_files(tmp_path):
 
 
 def test_render_errors(tmp_path):
-    one_line_error(cli("render", tmp_path / "nope", "--out", tmp_path / "o"), "nope")
+    # through the real entry point once: a one-line error and exit status 2 from a fresh interpreter
+    r = cli("render", tmp_path / "nope", "--out", tmp_path / "o", process=True)
+    one_line_error(r, "nope")
+    assert r.returncode == 2
     (tmp_path / "d").mkdir()
     one_line_error(cli("render", tmp_path / "d", "--out", tmp_path / "o"), "no mesh files")
 
