@@ -17,3 +17,10 @@ for s in 0 1 2; do
     date
   done
 done
+# text-to-multiview (run after the loop above; the 0.5 arm is the token trial's own rows,
+# realiz3d_token_mv_rf0.5_seed*.json, taken from runs/mv_token/results.jsonl):
+for s in 0 1 2; do
+  o=runs/rf/mv240_rf0.25_s$s
+  $R train --config runs/mv_token/runs/seed$s/multiview/realiz3d/config.yaml out=$o train.real_fraction=0.25
+  $R evaluate --checkpoint $o/final --task multiview --out ${o}_eval --split heldout   # realiz3d_token_mv_rf0.25_seed$s.json
+done
