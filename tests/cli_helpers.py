@@ -13,8 +13,8 @@ def cli(*args, timeout=300, process=False):
     what it prints and its exit status are what a shell sees (an exception that escapes main()
     is a traceback and exit status 1, as Python's own handler gives), without paying the seconds
     a new interpreter spends importing torch on every call. process=True runs `python -m
-    realiz3d.cli` in a child process: for commands that start worker processes, and for the
-    entry point itself."""
+    realiz3d.cli` in a child process (killed after `timeout` seconds, which only applies there):
+    for commands that start worker processes, and for the entry point itself."""
     argv = [str(a) for a in args]
     if process:
         return subprocess.run([sys.executable, "-m", "realiz3d.cli", *argv], capture_output=True, text=True,
