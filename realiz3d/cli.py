@@ -397,6 +397,7 @@ def reproduce(
     tasks: Optional[str] = typer.Option(None, help="comma-separated subset of multiview,texturing"),
     shifter_form: str = typer.Option("bias", help="Domain Shifters: bias (the paper's), token or caption (beyond it)"),
     stage1_lr: Optional[float] = typer.Option(None, help="stage-1 learning rate (default: 0.02 for bias, 0.005 for token and caption)"),
+    real_fraction: Optional[float] = typer.Option(None, help="share of real images in stage-2 batches of the methods trained with real data (default: their configs', 0.5)"),
 ):
     """The paper's Table 1 and ablations on the built-in world: train, evaluate, report."""
     from .experiments import ABLATIONS, BASELINES, TASKS, Plan, reproduce as run
@@ -425,6 +426,8 @@ def reproduce(
         kw["shifter_form"] = shifter_form
     if stage1_lr is not None:
         kw["stage1_lr"] = stage1_lr
+    if real_fraction is not None:
+        kw["real_fraction"] = real_fraction
     plan = Plan.preset("quick" if quick else "default", str(world.resolve()), str(out.resolve()), **kw)
     _ensure_world(world)  # after the options are checked: a bad option costs no world build
     summary = run(plan, command=" ".join(["realiz3d"] + sys.argv[1:]))

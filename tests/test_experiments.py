@@ -523,3 +523,29 @@ def test_plan_shifter_form_reaches_stage1_and_the_no_stage1_ablation(monkeypatch
         Plan(world="w", out="o", shifter_form="lora")
     with pytest.raises(ValueError, match="stage1_lr=0"):
         Plan(world="w", out="o", stage1_lr=0.0)
+
+
+def test_plan_real_fraction_reaches_every_method_trained_with_real_data(monkeypatch, tmp_path):
+    """--real-fraction X: mixed, the switcher, Realiz3D and its ablations train with X real;
+    naive and the no-real-data ablation keep none, stage 1 keeps its own; unset: the configs'."""
+    import realiz3d.train as tr
+    from realiz3d.experiments import ABLATIONS, BASELINES, Plan, train_method, train_stage1
+
+    from realiz3d.config import stage_sources
+
+    seen = {}  # run -> its share of real images (0 when it trains on no real data)
+    monkeypatch.setattr(tr, "train", lambda cfg, progress=True: seen.__setitem__(
+        Path(cfg.out).name, cfg.train.real_fraction if stage_sources(cfg) == (True, True) else float(stage_sources(cfg)[0])))
+    for rf in (None, 0.25):
+        seen.clear()
+        plan = Plan.preset("tiny", "w", str(tmp_path / str(rf)), real_fraction=rf)
+        s1 = train_stage1(plan, 0, progress=False)
+        for method in BASELINES + ("realiz3d",) + ABLATIONS:
+            train_method(plan, "texturing", method, 0, s1, progress=False)
+        want = 0.5 if rf is None else rf
+        assert seen == {"stage1": 0.5, "naive": 0.0, "ablation_no_real": 0.0, "mixed": want, "switcher": want,
+                        "realiz3d": want, "ablation_no_layer_aware": want, "ablation_no_reassign": want,
+                        "ablation_no_stage1": want}, seen
+    for bad in (0.0, 1.0, -0.1):
+        with pytest.raises(ValueError, match=f"real_fraction={bad}"):
+            Plan(world="w", out="o", real_fraction=bad)
