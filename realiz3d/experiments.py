@@ -128,10 +128,9 @@ def train_method(plan: Plan, task: str, method: str, seed: int, stage1: Path | N
     if plan.curve_points > 0:
         extra += [f"train.validate_every={max(1, plan.steps // plan.curve_points)}",
                   f"train.validate_critic={plan.evaluators or 'builtin'}"]
-    overrides = _train_overrides(plan, out, seed, plan.steps, extra)
-    cfg = load_config(CONFIG_DIR / task / f"{name}.yaml", overrides)
+    cfg = load_config(CONFIG_DIR / task / f"{name}.yaml", _train_overrides(plan, out, seed, plan.steps, extra))
     if plan.real_fraction is not None and stage_sources(cfg) == (True, True):  # methods trained with real data only
-        cfg = load_config(CONFIG_DIR / task / f"{name}.yaml", overrides + [f"train.real_fraction={plan.real_fraction}"])
+        cfg.train.real_fraction = plan.real_fraction  # Plan checked it is in (0, 1)
     train(cfg, progress=progress)
     return out / "final"
 
