@@ -33,7 +33,8 @@ out += ["", "| claim | metric | comparison | effect | 95% interval | per seed | 
 for c in doc["claims"]:
     ci = "-" if not c["ci95"] else f"[{c['ci95'][0]:+.3f}, {c['ci95'][1]:+.3f}]"
     ps = ", ".join(f"{x:+.3f}" for x in c["per_seed"])
-    out.append(f"| {c['claim']} | {c['metric']} | {c['comparison']} | {c['effect']:+.3f} | {ci} | {ps} | **{c['verdict']}** |")
+    note = f" ({c['note']})" if c.get("note") else ""
+    out.append(f"| {c['claim']} | {c['metric']} | {c['comparison']} | {c['effect']:+.3f} | {ci} | {ps} | **{c['verdict']}**{note} |")
 out += ["", "headline: " + json.dumps(doc["headline"])]
 (dst / "tables.md").write_text("\n".join(out) + "\n")
 print("\n".join(out))

@@ -31,6 +31,12 @@ REALIZ3D = "realiz3d"  # the headline method (its tuned, shifted schedule)
 # id, claim, method a, method b, metric ("control" = the task's control metric), expected sign of a - b
 # (+1, -1, or "small": a - b may be negative, by at most SMALL_COST[metric] x b)
 CLAIMS = [
+    # The premise of every control claim: the control is learned at all. Where naive's control
+    # does not beat the base model's (text-to-multiview's cameras at chance at 240 steps), a
+    # "small cost" against naive cannot be told from no control, so those claims and the goal are
+    # not credited (added on 2026-12-03, when v4's multiview half met the goal's ratios at chance).
+    ("control_learned", "naive fine-tuning learns the control (beats the base model on it)", "naive", "base",
+     "control", +1),
     ("leakage", "naive fine-tuning with control loses realism", "naive", "base", "realism", -1),
     ("mixed_mitigates", "mixed-domain training keeps more realism than naive", "mixed", "naive", "realism", +1),
     ("mixed_does_not_resolve", "mixed-domain training still loses realism against the base model", "mixed", "base",
@@ -109,9 +115,7 @@ def claims(results: list[dict]) -> tuple[dict, list[dict]]:
             seeds = sorted(set(xa) & set(xb))
             if seeds and all(xb[s] > 0 for s in seeds):
                 head[name] = statistics.fmean(xa[s] / xb[s] for s in seeds)
-        if len(head) == 2:  # the project's goal: realism >= 0.9x the base model's at control >= 0.95x naive's
-            head["meets_goal"] = head["realism_ratio_to_base"] >= GOAL[0] and head["control_ratio_to_naive"] >= GOAL[1]
-        headline[task] = head
+        task_entries = []
         for cid, text, a, b, metric, expect in CLAIMS:
             m = control if metric == "control" else metric
             xa, xb = _by_seed(results, task, a, m), _by_seed(results, task, b, m)
@@ -121,10 +125,24 @@ def claims(results: list[dict]) -> tuple[dict, list[dict]]:
             diffs = [xa[s] - xb[s] for s in seeds]
             effect, ci = t_interval(diffs)
             tol = SMALL_COST[metric] * abs(statistics.fmean(xb[s] for s in seeds))
-            entries.append({"id": cid, "claim": text, "task": task, "metric": m, "comparison": f"{a} - {b}",
-                            "expected": "> 0" if expect == 1 else "< 0" if expect == -1 else f"> -{tol:.4f}",
-                            "effect": effect, "ci95": list(ci) if ci else None, "seeds": seeds,
-                            "per_seed": diffs, "verdict": verdict(ci, expect, tol)})
+            task_entries.append({"id": cid, "claim": text, "task": task, "metric": m, "comparison": f"{a} - {b}",
+                                 "expected": "> 0" if expect == 1 else "< 0" if expect == -1 else f"> -{tol:.4f}",
+                                 "effect": effect, "ci95": list(ci) if ci else None, "seeds": seeds,
+                                 "per_seed": diffs, "verdict": verdict(ci, expect, tol)})
+        learned = next((e["verdict"] == "holds" for e in task_entries if e["id"] == "control_learned"), None)
+        if learned is False:  # naive's control is not above the base model's: nothing to keep "nearly as well"
+            for e in task_entries:
+                if e["metric"] == control and e["expected"].startswith("> -") and e["verdict"] == "holds":
+                    e["verdict"] = "inconclusive"
+                    e["note"] = "the control is not learned (control_learned does not hold): a small cost cannot be told from none"
+        if len(head) == 2:  # the project's goal: realism >= 0.9x the base model's at control >= 0.95x naive's,
+            # with the control learned (when the base model's row says whether it is)
+            head["meets_goal"] = (head["realism_ratio_to_base"] >= GOAL[0] and head["control_ratio_to_naive"] >= GOAL[1]
+                                  and learned is not False)
+            if learned is not None:
+                head["control_learned"] = learned
+        headline[task] = head
+        entries += task_entries
     return headline, entries
 
 

@@ -148,7 +148,8 @@ def _claims_table(claims: list[dict]) -> str:
         ci = "-" if not c.get("ci95") else f"[{c['ci95'][0]:+.3f}, {c['ci95'][1]:+.3f}]"
         rows.append(f"<tr><td>{html.escape(c['claim'])}</td><td>{c['task']}</td><td>{c['metric']}</td>"
                     f"<td>{html.escape(c['comparison'])}</td><td>{c['effect']:+.3f}</td><td>{ci}</td>"
-                    f"<td style='background:{colors.get(c['verdict'], '#fff')}'>{c['verdict']}</td></tr>")
+                    f"<td style='background:{colors.get(c['verdict'], '#fff')}'>{c['verdict']}"
+                    + (f"<br><small>{html.escape(c['note'])}</small>" if c.get("note") else "") + "</td></tr>")
     rows.append("</table>")
     return "".join(rows)
 
