@@ -128,11 +128,11 @@ def claims(results: list[dict]) -> tuple[dict, list[dict]]:
             task_entries.append({"id": cid, "claim": text, "task": task, "metric": m, "comparison": f"{a} - {b}",
                                  "expected": "> 0" if expect == 1 else "< 0" if expect == -1 else f"> -{tol:.4f}",
                                  "effect": effect, "ci95": list(ci) if ci else None, "seeds": seeds,
-                                 "per_seed": diffs, "verdict": verdict(ci, expect, tol)})
+                                 "per_seed": diffs, "verdict": verdict(ci, expect, tol), "_small": expect == "small"})
         learned = next((e["verdict"] == "holds" for e in task_entries if e["id"] == "control_learned"), None)
         if learned is False:  # naive's control is not above the base model's: nothing to keep "nearly as well"
             for e in task_entries:
-                if e["metric"] == control and e["expected"].startswith("> -") and e["verdict"] == "holds":
+                if e["metric"] == control and e["_small"] and e["verdict"] == "holds":
                     e["verdict"] = "inconclusive"
                     e["note"] = "the control is not learned (control_learned does not hold): a small cost cannot be told from none"
         if len(head) == 2:  # the project's goal: realism >= 0.9x the base model's at control >= 0.95x naive's,
@@ -142,7 +142,7 @@ def claims(results: list[dict]) -> tuple[dict, list[dict]]:
             if learned is not None:
                 head["control_learned"] = learned
         headline[task] = head
-        entries += task_entries
+        entries += [{k: v for k, v in e.items() if k != "_small"} for e in task_entries]
     return headline, entries
 
 
