@@ -32,3 +32,17 @@ run() {  # seed, arm, last step
 for s in 0 1 2; do run $s realiz3d 720; run $s ablation_no_real 720; done
 for s in 0 1 2; do run $s naive 480; done
 # tables and the figure: python docs/results/real_data_longer_2026-12-03/table.py [FIGURE.png]
+# text-to-multiview, a first look (seed 0 only, for time; the 240-step scores are v4's own rows):
+# Realiz3D and no-real continued to 720 steps, scored at 720 only
+mv() {
+  local arm=$1 o=$O/seed0/multiview_$1
+  for S in 240 720; do
+    res=""; [ $S -gt 240 ] && res="--resume latest"
+    [ -f $o/snap-$S/realiz3d_config.json ] || {
+      $R train --config runs/repro_v4/runs/seed0/multiview/$arm/config.yaml out=$o train.steps=$S \
+          train.checkpoint_every=240 train.validate_every=0 $res
+      cp -r $o/final $o/snap-$S; }
+  done
+  [ -f $o/snap-720-eval/scores.json ] || $R evaluate --checkpoint $o/snap-720 --task multiview --out $o/snap-720-eval --split heldout
+}
+mv realiz3d; mv ablation_no_real
