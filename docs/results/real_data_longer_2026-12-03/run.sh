@@ -11,38 +11,34 @@ set -e
 # docs/results/reproduce_v4_texturing_2026-12-02/run.sh)
 R=${R:-.venv/bin/realiz3d}
 O=runs/real_longer
-run() {  # seed, arm, last step
-  local s=$1 arm=$2 last=$3
-  local cfg=runs/repro_v4/runs/seed$s/texturing/$arm/config.yaml o=$O/seed$s/$arm
-  for S in 240 480 720; do
-    [ $S -gt $last ] && break
+# continue one of v4's runs through the given stops, scoring those listed in $EVAL (space-padded)
+run() {  # task, seed, arm, output folder, stops...
+  local task=$1 s=$2 arm=$3 o=$4; shift 4
+  local cfg=runs/repro_v4/runs/seed$s/$task/$arm/config.yaml extra=""
+  [ $task = texturing ] && extra="--textured-meshes 0"
+  for S in "$@"; do
     res=""; [ $S -gt 240 ] && res="--resume latest"
     [ -f $o/snap-$S/realiz3d_config.json ] || {
       $R train --config $cfg out=$o train.steps=$S train.checkpoint_every=240 train.validate_every=0 $res
       cp -r $o/final $o/snap-$S; }
-    # 240 is reproduction v4's own row (seed 0 of Realiz3D and no-real scored again as a check: identical)
-    if [ $S -gt 240 ] || { [ $s = 0 ] && [ $arm != naive ]; }; then
-      [ -f $o/snap-$S-eval/scores.json ] || $R evaluate --checkpoint $o/snap-$S --task texturing \
-          --out $o/snap-$S-eval --split heldout --textured-meshes 0
+    if [[ " $EVAL " == *" $S "* ]]; then
+      [ -f $o/snap-$S-eval/scores.json ] || $R evaluate --checkpoint $o/snap-$S --task $task \
+          --out $o/snap-$S-eval --split heldout $extra
     fi
     date
   done
 }
-# the two arms of the claim seed by seed (so a partial run stays paired), naive after them
-for s in 0 1 2; do run $s realiz3d 720; run $s ablation_no_real 720; done
-for s in 0 1 2; do run $s naive 480; done
-# tables and the figure: python docs/results/real_data_longer_2026-12-03/table.py [FIGURE.png]
+# texturing: the two arms of the claim seed by seed (so a partial run stays paired), naive after
+# them; 240 is reproduction v4's own row (seed 0 of Realiz3D and no-real scored again as a check:
+# identical)
+for s in 0 1 2; do
+  for arm in realiz3d ablation_no_real; do
+    EVAL="480 720"; [ $s = 0 ] && EVAL="240 480 720"
+    run texturing $s $arm $O/seed$s/$arm 240 480 720
+  done
+done
+EVAL="480"; for s in 0 1 2; do run texturing $s naive $O/seed$s/naive 240 480; done
+# tables and the figure: python docs/results/real_data_longer_2026-12-03/table.py [FIGURE.svg]
 # text-to-multiview, a first look (seed 0 only, for time; the 240-step scores are v4's own rows):
 # Realiz3D and no-real continued to 720 steps, scored at 720 only
-mv() {
-  local arm=$1 o=$O/seed0/multiview_$1
-  for S in 240 720; do
-    res=""; [ $S -gt 240 ] && res="--resume latest"
-    [ -f $o/snap-$S/realiz3d_config.json ] || {
-      $R train --config runs/repro_v4/runs/seed0/multiview/$arm/config.yaml out=$o train.steps=$S \
-          train.checkpoint_every=240 train.validate_every=0 $res
-      cp -r $o/final $o/snap-$S; }
-  done
-  [ -f $o/snap-720-eval/scores.json ] || $R evaluate --checkpoint $o/snap-720 --task multiview --out $o/snap-720-eval --split heldout
-}
-mv realiz3d; mv ablation_no_real
+EVAL="720"; for arm in realiz3d ablation_no_real; do run multiview 0 $arm $O/seed0/multiview_$arm 240 720; done
