@@ -39,6 +39,10 @@ for s in 0 1 2; do
 done
 EVAL="480"; for s in 0 1 2; do run texturing $s naive $O/seed$s/naive 240 480; done
 # tables and the figure: python docs/results/real_data_longer_2026-12-03/table.py [FIGURE.svg]
-# text-to-multiview, a first look (seed 0 only, for time; the 240-step scores are v4's own rows):
-# Realiz3D and no-real continued to 720 steps, scored at 720 only
-EVAL="720"; for arm in realiz3d ablation_no_real; do run multiview 0 $arm $O/seed0/multiview_$arm 240 720; done
+# text-to-multiview (the 240-step scores are v4's own rows): Realiz3D and no-real continued to 720
+# steps, scored at 720 only. Seed 0 ran first, on its own, as a first look (2026-12-03); seeds 1-2
+# the next sitting (2026-12-03, from a frozen copy of 27f453c; finished stops are skipped)
+EVAL="720"
+for s in 0 1 2; do
+  for arm in realiz3d ablation_no_real; do run multiview $s $arm $O/seed$s/multiview_$arm 240 720; done
+done
