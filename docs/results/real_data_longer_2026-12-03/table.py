@@ -5,7 +5,8 @@ repository root:
 
 The 240-step scores are reproduction v4's own rows (its results.jsonl; the run's seed-0 rescoring
 of Realiz3D and no-real came out identical); 480 and 720 are the run's evaluations
-(runs/real_longer/seedS/ARM/snap-S-eval/scores.json, copied here as ARM_SS_seedS.json).
+(runs/real_longer/seedS/ARM/snap-S-eval/scores.json, copied here as ARM_SS_seedS.json); the
+text-to-multiview table likewise (Realiz3D and no-real, 240 and 720 steps).
 Paired differences: mean over seeds 0-2 with a 95% Student t interval (2 degrees of freedom).
 """
 from __future__ import annotations
@@ -19,6 +20,7 @@ from realiz3d.evaluation.claims import t_interval
 
 HERE = Path(__file__).resolve().parent
 V4 = HERE.parent / "reproduce_v4_texturing_2026-12-02" / "results.jsonl"
+V4_MV = HERE.parent / "reproduce_v4_multiview_2026-12-03" / "results.jsonl"
 ARMS = {"realiz3d": "Realiz3D (a quarter real)", "ablation_no_real": "no real data in stage 2", "naive": "naive"}
 STEPS = (240, 480, 720)
 SEEDS = (0, 1, 2)
@@ -71,8 +73,51 @@ def main() -> None:
             rr = f"{sum(x / y for x, y in zip(r, base)) / 3:.2f}x" if len(r) == 3 else "-"
             rc = f"{sum(x / y for x, y in zip(c, n)) / 3:.2f}x" if len(c) == 3 and len(n) == 3 else "-"
             print(f"| {ARMS[arm]}: realism / base's, normal agreement / naive's | {rr} | {rc} | | |")
+    multiview()
     if len(sys.argv) > 1:
         figure(Path(sys.argv[1]))
+
+
+def multiview() -> None:
+    """Text-to-multiview: Realiz3D and no-real at 240 steps (reproduction v4's multiview rows,
+    shifted schedule) and 720 (this run, multiview_ARM_720_seedS.json), seeds 0-2."""
+    rows = {}
+    for line in open(V4_MV):
+        r = json.loads(line)
+        if r["task"] == "multiview" and r["schedule"]["kind"] == "shifted":
+            rows[(r["seed"], r["method"], 240)] = r
+    for s in SEEDS:
+        for arm in ARMS:
+            for p in (HERE / f"multiview_{arm}_720_seed{s}.json",
+                      Path(f"runs/real_longer/seed{s}/multiview_{arm}/snap-720-eval/scores.json")):
+                if p.exists():
+                    rows[(s, arm, 720)] = json.load(open(p))
+                    break
+    print("\ntext-to-multiview\n")
+    print("| mean of seeds 0-2 (per seed) | Realiz3D 240 | no real 240 | Realiz3D 720 | no real 720 | "
+          "Realiz3D - no real 240 | Realiz3D - no real 720 | 720 - 240, no real | 720 - 240, Realiz3D | "
+          "change of the gap, 720 - 240 |")
+    print("|---" * 10 + "|")
+    for metric in ("realism", "realism_null_control", "leakage", "fd_real", "view_accuracy", "camera_use", "material_accuracy"):
+        v = {(a, n): [rows[(s, a, n)][metric] for s in SEEDS if (s, a, n) in rows and metric in rows[(s, a, n)]]
+             for a in ("realiz3d", "ablation_no_real") for n in (240, 720)}
+        print(f"| {metric} | " + " | ".join(cell(v[k]) for k in (("realiz3d", 240), ("ablation_no_real", 240),
+                                                                 ("realiz3d", 720), ("ablation_no_real", 720)))
+              + f" | {paired(v[('realiz3d', 240)], v[('ablation_no_real', 240)])}"
+              + f" | {paired(v[('realiz3d', 720)], v[('ablation_no_real', 720)])}"
+              + f" | {paired(v[('ablation_no_real', 720)], v[('ablation_no_real', 240)])}"
+              + f" | {paired(v[('realiz3d', 720)], v[('realiz3d', 240)])}"
+              + f" | {gap_change(v)} |")
+
+
+def gap_change(v: dict) -> str:
+    """(Realiz3D - no real at 720) - (the same at 240), seed by seed."""
+    if any(len(x) != len(SEEDS) for x in v.values()):
+        return "-"
+    d = [(a7 - b7) - (a2 - b2) for a7, b7, a2, b2 in zip(v[("realiz3d", 720)], v[("ablation_no_real", 720)],
+                                                          v[("realiz3d", 240)], v[("ablation_no_real", 240)])]
+    m, ci = t_interval(d)
+    return f"{m:+.3f} [{ci[0]:+.3f}, {ci[1]:+.3f}]"
 
 
 def figure(out: Path) -> None:
