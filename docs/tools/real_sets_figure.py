@@ -6,35 +6,28 @@ v4's real data) and the base model's own generation (`realiz3d make-real`, the p
 """
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
-import numpy as np
 import torch
-from PIL import Image
 
+from realiz3d.data import load_image, read_jsonl
 from realiz3d.grid import untile
 from realiz3d.visual import save_grid_rows
 
 
 def load(path: Path) -> torch.Tensor:
-    a = np.asarray(Image.open(path).convert("RGB"), dtype=np.float32) / 127.5 - 1
-    return torch.from_numpy(a).permute(2, 0, 1)
+    return torch.from_numpy(load_image(path)).float().div(127.5).sub(1).permute(2, 0, 1)
 
 
 def main(world: Path, gen: Path, out: Path, n: int = 8) -> None:
-    syn = {}
-    for line in open(world / "synthetic" / "metadata.jsonl"):
-        r = json.loads(line)
+    syn, real = {}, {}
+    for r in read_jsonl(world / "synthetic" / "metadata.jsonl"):
         syn.setdefault(r["caption"], r)
-    real = {}
-    for line in open(world / "real" / "metadata.jsonl"):
-        r = json.loads(line)
+    for r in read_jsonl(world / "real" / "metadata.jsonl"):
         real.setdefault(r["text"], r)
     rows, labels = [], []
-    for line in open(gen / "metadata.jsonl"):
-        r = json.loads(line)
+    for r in read_jsonl(gen / "metadata.jsonl"):
         cap = r["text"]
         if cap not in real or cap not in syn:
             continue

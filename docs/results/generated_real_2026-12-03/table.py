@@ -10,24 +10,18 @@ interval (2 degrees of freedom).
 """
 from __future__ import annotations
 
+import importlib.util
 import json
 from pathlib import Path
 
-from realiz3d.evaluation.claims import t_interval
-
 HERE = Path(__file__).resolve().parent
-V4 = HERE.parent / "reproduce_v4_texturing_2026-12-02" / "results.jsonl"
-SEEDS = (0, 1, 2)
+# reproduction v4's texturing rows and the cell / paired-difference formats are the sibling
+# trial's (real data at longer training), loaded from its table.py
+_spec = importlib.util.spec_from_file_location("real_data_longer_table", HERE.parent / "real_data_longer_2026-12-03" / "table.py")
+_longer = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(_longer)
+v4, cell, paired, SEEDS = _longer.v4, _longer.cell, _longer.paired, _longer.SEEDS
 METRICS = ("realism", "realism_null_control", "leakage", "fd_real", "normal_agreement", "mask_iou", "material_accuracy")
-
-v4 = {}
-for line in open(V4):
-    r = json.loads(line)
-    if r["task"] != "texturing" or r["schedule"]["kind"] not in ("shifted", "real"):
-        continue
-    k = (r["seed"], r["method"])
-    if k not in v4 or r["schedule"]["kind"] == "shifted":   # Realiz3D and its ablations: the shifted schedule
-        v4[k] = r
 
 
 def generated(seed: int, arm: str) -> dict | None:
@@ -48,17 +42,6 @@ ARMS = {  # label: per-seed score
 
 def values(arm: str, metric: str) -> list[float]:
     return [r[metric] for r in (ARMS[arm](s) for s in SEEDS) if r and metric in r]
-
-
-def cell(v: list[float]) -> str:
-    return f"{sum(v) / len(v):.3f} ({', '.join(f'{x:.3f}' for x in v)})" if v else "-"
-
-
-def paired(a: list[float], b: list[float]) -> str:
-    if len(a) != len(SEEDS) or len(b) != len(SEEDS):
-        return "-"
-    m, ci = t_interval([x - y for x, y in zip(a, b)])
-    return f"{m:+.3f} [{ci[0]:+.3f}, {ci[1]:+.3f}]"
 
 
 def main() -> None:
