@@ -350,6 +350,18 @@ def test_evaluation_passes_control_guidance_to_sampling(tmp_path, tiny_world):
     assert all(g == (2.5 if c else 0.0) for c, g in seen)
 
 
+def test_table_cells_over_seeds():
+    """The cells every results table prints: mean (per seed), and a paired difference with its interval."""
+    from realiz3d.evaluation.claims import difference_cell, seeds_cell
+
+    assert seeds_cell([0.1, 0.2, 0.6]) == "0.300 (0.100, 0.200, 0.600)"
+    assert seeds_cell([]) == "-" and difference_cell([]) == "-"
+    half = 4.303 * 0.1 / 3 ** 0.5
+    assert difference_cell([0.1, 0.2, 0.3]) == f"+0.200 [{0.2 - half:+.3f}, {0.2 + half:+.3f}]"
+    assert difference_cell([-0.05]) == "-0.050"  # one seed: no interval
+    assert difference_cell([0.01, 0.02], digits=2) == "+0.01 [-0.05, +0.08]"
+
+
 def test_claims_are_paired_intervals_with_verdicts(tmp_path):
     """Paired differences over seeds, a 95% t interval, and the verdict from where the interval lies."""
     import json

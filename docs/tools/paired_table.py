@@ -1,6 +1,6 @@
 """A paired comparison of two sets of `realiz3d evaluate` scores (one file per seed, same seeds in
 the same order): per metric, each side's mean (per seed) and the mean paired difference B - A
-with its 95% Student t interval over seeds (realiz3d.evaluation.claims.t_interval).
+with its 95% Student t interval over seeds (realiz3d.evaluation.claims' table cells).
 
     python docs/tools/paired_table.py --a A_s0.json A_s1.json A_s2.json --b B_s0.json B_s1.json B_s2.json \
         [--names "shipped base" "view words"] [--metrics view_accuracy realism ...]
@@ -15,7 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from realiz3d.evaluation.claims import t_interval
+from realiz3d.evaluation.claims import difference_cell, seeds_cell
 
 DEFAULT = ["view_accuracy", "view_accuracy_roll1", "view_accuracy_roll2", "camera_use", "realism",
            "realism_null_control", "kind_accuracy"]
@@ -63,10 +63,7 @@ def table(a: list[dict], b: list[dict], args) -> None:
         va, vb = [s.get(m) for s in a], [s.get(m) for s in b]
         if any(v is None for v in va + vb):
             continue
-        diff, ci = t_interval([y - x for x, y in zip(va, vb)])
-        fmt = lambda vs: f"{sum(vs) / len(vs):.3f} ({', '.join(f'{v:.3f}' for v in vs)})"  # noqa: E731
-        ci_s = f"[{ci[0]:+.3f}, {ci[1]:+.3f}]" if ci else "-"
-        print(f"| {m} | {fmt(va)} | {fmt(vb)} | {diff:+.3f} {ci_s} |")
+        print(f"| {m} | {seeds_cell(va)} | {seeds_cell(vb)} | {difference_cell([y - x for x, y in zip(va, vb)])} |")
 
 
 if __name__ == "__main__":

@@ -84,6 +84,25 @@ def t_interval(values: list[float]) -> tuple[float, tuple[float, float] | None]:
     return m, (m - half, m + half)
 
 
+def seeds_cell(values: list[float], digits: int = 3) -> str:
+    """A table cell for one arm over seeds: "mean (per seed, ...)"; "-" with no values."""
+    if not values:
+        return "-"
+    per = ", ".join(f"{v:.{digits}f}" for v in values)
+    return f"{statistics.fmean(values):.{digits}f} ({per})"
+
+
+def difference_cell(diffs: list[float], digits: int = 3) -> str:
+    """A table cell for a paired difference over seeds: "+mean [+lo, +hi]" (95% t interval);
+    without an interval (one seed) the mean alone, "-" with none."""
+    if not diffs:
+        return "-"
+    m, ci = t_interval(diffs)
+    if ci is None:
+        return f"{m:+.{digits}f}"
+    return f"{m:+.{digits}f} [{ci[0]:+.{digits}f}, {ci[1]:+.{digits}f}]"
+
+
 def verdict(ci: tuple[float, float] | None, expect, tolerance: float = 0.1) -> str:
     """expect: +1 / -1 (the sign of the effect), or "small" (a cost of at most `tolerance`)."""
     if ci is None:

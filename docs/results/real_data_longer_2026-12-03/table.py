@@ -16,7 +16,7 @@ import os
 import sys
 from pathlib import Path
 
-from realiz3d.evaluation.claims import t_interval
+from realiz3d.evaluation.claims import difference_cell, seeds_cell
 
 HERE = Path(__file__).resolve().parent
 V4 = HERE.parent / "reproduce_v4_texturing_2026-12-02" / "results.jsonl"
@@ -48,15 +48,14 @@ def values(arm: str, steps: int, metric: str) -> list[float]:
     return [r[metric] for r in (score(s, arm, steps) for s in SEEDS) if r and metric in r]
 
 
-def cell(v: list[float]) -> str:
-    return f"{sum(v) / len(v):.3f} ({', '.join(f'{x:.3f}' for x in v)})" if v else "-"
+cell = seeds_cell
 
 
 def paired(a: list[float], b: list[float]) -> str:
+    """a - b seed by seed, with its interval; "-" unless both have every seed."""
     if len(a) != len(SEEDS) or len(b) != len(SEEDS):
         return "-"
-    m, ci = t_interval([x - y for x, y in zip(a, b)])
-    return f"{m:+.3f} [{ci[0]:+.3f}, {ci[1]:+.3f}]"
+    return difference_cell([x - y for x, y in zip(a, b)])
 
 
 def main() -> None:
@@ -116,8 +115,7 @@ def gap_change(v: dict) -> str:
         return "-"
     d = [(a7 - b7) - (a2 - b2) for a7, b7, a2, b2 in zip(v[("realiz3d", 720)], v[("ablation_no_real", 720)],
                                                           v[("realiz3d", 240)], v[("ablation_no_real", 240)])]
-    m, ci = t_interval(d)
-    return f"{m:+.3f} [{ci[0]:+.3f}, {ci[1]:+.3f}]"
+    return difference_cell(d)
 
 
 def figure(out: Path) -> None:
