@@ -33,4 +33,16 @@ for s in 0 1 2; do
     date
   done
 done
-# tables: python docs/results/generated_real_2026-12-03/table.py
+# text-to-multiview (a later sitting, 2026-12-03, from a frozen copy of 1a933fc + the table change):
+# the same pair on v4's multiview configs (240 steps), from the same generated-real stage 1s
+for s in 0 1 2; do
+  for arm in realiz3d ablation_no_real; do
+    o=$O/seed$s/multiview/$arm
+    [ -f $o/final/realiz3d_config.json ] || \
+      $R train --config $V4/seed$s/multiview/$arm/config.yaml out=$o model.init=$O/seed$s/stage1/final data.real=$O/real
+    [ -f $o/eval/scores.json ] || \
+      $R evaluate --checkpoint $o/final --task multiview --out $o/eval --split heldout
+    date
+  done
+done
+# tables (both tasks): python docs/results/generated_real_2026-12-03/table.py
