@@ -21,26 +21,13 @@ HERE = Path(__file__).resolve().parent
 _spec = importlib.util.spec_from_file_location("real_data_longer_table", HERE.parent / "real_data_longer_2026-12-03" / "table.py")
 _longer = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(_longer)
-cell, paired, SEEDS = _longer.cell, _longer.paired, _longer.SEEDS
+cell, paired, SEEDS, v4_rows = _longer.cell, _longer.paired, _longer.SEEDS, _longer.v4_rows
 TASKS = {  # task: (file prefix, control metric, metrics in the table)
     "texturing": ("", "normal_agreement",
                   ("realism", "realism_null_control", "leakage", "fd_real", "normal_agreement", "mask_iou", "material_accuracy")),
     "multiview": ("multiview_", "view_accuracy",
                   ("realism", "realism_null_control", "leakage", "fd_real", "view_accuracy", "camera_use", "material_accuracy")),
 }
-
-
-def v4_rows(task: str) -> dict:
-    """(seed, method): reproduction v4's row of `task` (Realiz3D and its ablations: shifted schedule)."""
-    rows = {}
-    for line in open(_longer.V4 if task == "texturing" else _longer.V4_MV):
-        r = json.loads(line)
-        if r["task"] != task or r["schedule"]["kind"] not in ("shifted", "real"):
-            continue
-        k = (r["seed"], r["method"])
-        if k not in rows or r["schedule"]["kind"] == "shifted":
-            rows[k] = r
-    return rows
 
 
 def generated(seed: int, arm: str, task: str) -> dict | None:

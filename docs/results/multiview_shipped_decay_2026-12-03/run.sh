@@ -9,15 +9,17 @@
 set -euo pipefail
 R=${R:-realiz3d}
 OUT=runs/multiview/decay
-[ -d $OUT/final ] || $R train --config realiz3d/configs/world/multiview/shipped.yaml \
-  model.init=runs/multiview/shipped_token_final5500 out=$OUT train.steps=1000 train.lr_schedule=linear \
-  train.warmup_steps=50 train.checkpoint_every=250
+# realiz3d/configs/world/multiview/shipped_decay.yaml is this run's recipe (written after it: the run
+# passed shipped.yaml with train.steps=1000 train.lr_schedule=linear train.warmup_steps=50
+# train.checkpoint_every=250 on the command line; with the init and out below the resolved configs are equal)
+[ -d $OUT/final ] || $R train --config realiz3d/configs/world/multiview/shipped_decay.yaml \
+  model.init=runs/multiview/shipped_token_final5500 out=$OUT
 for SCHED in shifted real; do
   [ -f $OUT/eval_$SCHED/scores.json ] || \
     $R evaluate --checkpoint $OUT/final --task multiview --out $OUT/eval_$SCHED --split heldout --schedule $SCHED
 done
 # shipped: the exported weights scored again (shifted_exported.json), then copied into the package
-${PY:-python} -m realiz3d.shipped export $OUT/final runs/multiview/decay_exported
+[ -d runs/multiview/decay_exported ] || ${PY:-python} -m realiz3d.shipped export $OUT/final runs/multiview/decay_exported
 [ -f $OUT/eval_exported/scores.json ] || $R evaluate --checkpoint runs/multiview/decay_exported --task multiview \
   --out $OUT/eval_exported --split heldout --schedule shifted
 #   rm -rf realiz3d/weights/multiview && cp -r runs/multiview/decay_exported realiz3d/weights/multiview

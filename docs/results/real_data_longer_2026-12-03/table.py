@@ -25,14 +25,23 @@ ARMS = {"realiz3d": "Realiz3D (a quarter real)", "ablation_no_real": "no real da
 STEPS = (240, 480, 720)
 SEEDS = (0, 1, 2)
 
-v4 = {}
-for line in open(V4):
-    r = json.loads(line)
-    if r["task"] != "texturing" or r["schedule"]["kind"] not in ("shifted", "real"):
-        continue
-    k = (r["seed"], r["method"])
-    if k not in v4 or r["schedule"]["kind"] == "shifted":   # Realiz3D and its ablations: the shifted schedule
-        v4[k] = r
+
+
+def v4_rows(task: str) -> dict:
+    """(seed, method): reproduction v4's row of `task` (Realiz3D and its ablations: the shifted
+    schedule; the other methods have only the real one)."""
+    rows = {}
+    for line in open(V4 if task == "texturing" else V4_MV):
+        r = json.loads(line)
+        if r["task"] != task or r["schedule"]["kind"] not in ("shifted", "real"):
+            continue
+        k = (r["seed"], r["method"])
+        if k not in rows or r["schedule"]["kind"] == "shifted":
+            rows[k] = r
+    return rows
+
+
+v4 = v4_rows("texturing")
 
 
 def score(seed: int, arm: str, steps: int) -> dict | None:
@@ -80,11 +89,7 @@ def main() -> None:
 def multiview() -> None:
     """Text-to-multiview: Realiz3D and no-real at 240 steps (reproduction v4's multiview rows,
     shifted schedule) and 720 (this run, multiview_ARM_720_seedS.json), seeds 0-2."""
-    rows = {}
-    for line in open(V4_MV):
-        r = json.loads(line)
-        if r["task"] == "multiview" and r["schedule"]["kind"] == "shifted":
-            rows[(r["seed"], r["method"], 240)] = r
+    rows = {(s, m, 240): r for (s, m), r in v4_rows("multiview").items()}
     for s in SEEDS:
         for arm in ARMS:
             for p in (HERE / f"multiview_{arm}_720_seed{s}.json",
