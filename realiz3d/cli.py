@@ -325,6 +325,8 @@ def evaluate(
                                                      "models trained with train.control_dropout)"),
     view_words: Optional[bool] = typer.Option(None, "--view-words/--no-view-words", help="text-to-multiview: name each "
                                               "view in its caption (default: as the model was trained, data.view_words)"),
+    rotated_cameras: bool = typer.Option(False, "--rotated-cameras", help="text-to-multiview: also score the views with "
+                                         "each asset's cameras turned by a random azimuth (view_accuracy_rotated)"),
 ):
     """Score one model: on the built-in world's held-out (or validation) assets, or, for a real
     backbone, on your prompts with FID/KID against reference images and CLIP score."""
@@ -360,7 +362,8 @@ def evaluate(
     if control_guidance < 0:
         raise InputError(f"--control-guidance {control_guidance}: expected 0 (off) or more")
     res = evaluate_checkpoint(checkpoint, task, world / split, schedule, assets, steps, camera=True,
-                              textured_meshes=textured_meshes, control_guidance=control_guidance, view_words=view_words)
+                              textured_meshes=textured_meshes, control_guidance=control_guidance, view_words=view_words,
+                              rotated_cameras=rotated_cameras)
     out.mkdir(parents=True, exist_ok=True)
     (out / "scores.json").write_text(json.dumps(res, indent=2))
     typer.echo(json.dumps(res))

@@ -153,13 +153,16 @@ def train_stage1(plan: Plan, seed: int, progress: bool = True) -> Path:
 def evaluate_checkpoint(checkpoint: Path, task: str, split_dir: Path, schedule="shifted", n_assets: int | None = None,
                         steps: int = 20, guidance: float = 3.0, seed: int = 0, evaluators=None, leakage: bool = True,
                         keep_views: bool = False, camera: bool = False, views=None, camera_rolls=(1, 2),
-                        textured_meshes: int = 0, control_guidance: float = 0.0, view_words: bool | None = None) -> dict:
+                        textured_meshes: int = 0, control_guidance: float = 0.0, view_words: bool | None = None,
+                        rotated_cameras: bool = False) -> dict:
     """Scores of one model on a split (held-out or val) for a task.
 
     views: the model's outputs for these assets and settings when already generated (a
     model without control draws the same views for both tasks): scored, not generated again.
     camera (text-to-multiview): also camera_use and, per k in camera_rolls, the view accuracy
-    with every asset's cameras rolled by k views (view_accuracy_rollK).
+    with every asset's cameras rolled by k views (view_accuracy_rollK); with rotated_cameras also
+    the view accuracy with every asset's ring turned by its own random azimuth
+    (view_accuracy_rotated; realiz3d.evaluation.metrics.rotate_cameras, drawn with `seed`).
     textured_meshes (texturing): also texture this many of the assets' meshes end to end and
     score the textured meshes (realiz3d.evaluation.textured).
     control_guidance: guidance on the control as well as the text (models trained with
@@ -201,6 +204,12 @@ def evaluate_checkpoint(checkpoint: Path, task: str, split_dir: Path, schedule="
                 rolled = roll_cameras(assets, k)
                 rv = generate_for_assets(pipe, rolled, sched, st)
                 res[f"view_accuracy_roll{k}"] = score_views(ev, rv, rolled, task, None)["view_accuracy"]
+            if rotated_cameras:
+                from .evaluation.metrics import rotate_cameras
+
+                turned = rotate_cameras(assets, seed=seed)
+                tv = generate_for_assets(pipe, turned, sched, st)
+                res["view_accuracy_rotated"] = score_views(ev, tv, turned, task, None)["view_accuracy"]
     if textured_meshes and task == "texturing" and pipe.model.config.control == "texturing":
         from .evaluation.textured import textured_mesh_scores
 

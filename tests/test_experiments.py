@@ -314,14 +314,45 @@ def test_rolled_cameras_move_only_the_request(tiny_world):
     assert torch.equal(full.control(idx, "camera"), assets.control(idx, "camera"))
 
 
+def test_rotated_cameras_turn_each_ring(tiny_world):
+    from realiz3d.data import load_synthetic
+    from realiz3d.evaluation.metrics import roll_cameras, rotate_cameras
+
+    assets = load_synthetic(tiny_world / "heldout")
+    idx = torch.arange(len(assets))
+    n = assets.num_views
+    # a quarter turn of the world's 0/90/180/270 ring asks view i for view i + 1's camera
+    quarter = rotate_cameras(assets, offsets=[360.0 / n] * len(assets))
+    assert torch.allclose(quarter.control(idx, "camera"), roll_cameras(assets, 1).control(idx, "camera"), atol=1e-5)
+    turned = rotate_cameras(assets, seed=3)
+    again = rotate_cameras(assets, seed=3)
+    ctrl = assets.control(idx, "camera")
+    assert torch.equal(turned.control(idx, "camera"), again.control(idx, "camera"))  # seeded
+    assert not torch.allclose(turned.control(idx, "camera"), ctrl, atol=1e-3)
+    for a, b in zip(assets.cameras, turned.cameras):
+        offs = [(cb.azimuth - ca.azimuth) % 360.0 for ca, cb in zip(a, b)]
+        assert max(offs) - min(offs) < 1e-6  # one turn per asset, the ring's spacing kept
+        assert [cb.elevation for cb in b] == [ca.elevation for ca in a]
+        assert [cb.distance for cb in b] == [ca.distance for ca in a]
+    # the requested views (relative to each object's front) turn with the ring
+    for i in range(len(assets)):
+        rel0, rel1 = assets.view_azimuths(i), turned.view_azimuths(i)
+        if rel0 is not None:
+            off = (turned.cameras[i][0].azimuth - assets.cameras[i][0].azimuth) % 360.0
+            assert all(abs(((r1 - r0 - off) + 180) % 360 - 180) < 1e-6 for r0, r1 in zip(rel0, rel1))
+    assert torch.equal(turned.rgb, assets.rgb) and turned.captions == assets.captions
+
+
 def test_evaluate_scores_view_accuracy_with_rolled_cameras(tmp_path, tiny_world):
     from realiz3d.experiments import evaluate_checkpoint
     from tiny_backbones import save_tiny_checkpoint
 
     ck = save_tiny_checkpoint(tmp_path / "ck", control="camera")
-    res = evaluate_checkpoint(ck, "multiview", tiny_world / "heldout", "real", n_assets=2, steps=2, camera=True)
-    for k in ("view_accuracy", "view_accuracy_roll1", "view_accuracy_roll2", "camera_use"):
-        assert k in res
+    res = evaluate_checkpoint(ck, "multiview", tiny_world / "heldout", "real", n_assets=2, steps=2, camera=True,
+                              rotated_cameras=True)
+    assert "camera_use" in res
+    for k in ("view_accuracy", "view_accuracy_roll1", "view_accuracy_roll2", "view_accuracy_rotated"):
+        assert 0.0 <= res[k] <= 1.0
 
 
 def test_evaluation_passes_control_guidance_to_sampling(tmp_path, tiny_world):

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from ..camera import caption_with_view
+from ..camera import caption_with_view, orbit_camera
 from ..checkpoint import trained_with
 from ..data import SyntheticSet
 from ..world.assets import KINDS, MATERIALS
@@ -177,6 +177,24 @@ def roll_cameras(assets: SyntheticSet, k: int) -> SyntheticSet:
 
     n = assets.num_views
     cams = [[c[(i + k) % n] for i in range(n)] for c in assets.cameras]
+    return dataclasses.replace(assets, cameras=cams)
+
+
+def rotate_cameras(assets: SyntheticSet, seed: int = 0, offsets: list[float] | None = None) -> SyntheticSet:
+    """The same assets with each one's ring of cameras turned about the vertical axis by its
+    own azimuth (degrees; `offsets`, or drawn uniformly from [0, 360) with `seed`), elevation
+    and distance kept: view i is asked for at azimuth a_i + offset. With the world's fixed
+    layout (0/90/180/270) most requests fall between the azimuths a model was trained on, so
+    this tests whether it reads its cameras as directions or as four learned codes. Turning
+    by a multiple of 360 / N is rolling by views (roll_cameras). Images and maps stay."""
+    import dataclasses
+
+    if offsets is None:
+        offsets = np.random.default_rng(seed).uniform(0.0, 360.0, len(assets)).tolist()
+    if len(offsets) != len(assets):
+        raise ValueError(f"{len(offsets)} offsets for {len(assets)} assets")
+    cams = [[orbit_camera((c.azimuth + float(off)) % 360.0, c.elevation, c.distance, c.resolution, c.fov_deg,
+                          c.ortho_scale) for c in ring] for ring, off in zip(assets.cameras, offsets)]
     return dataclasses.replace(assets, cameras=cams)
 
 
