@@ -9,7 +9,7 @@
 # (a) is scored with its views named (how it samples by default) and without them (cameras
 # alone); (b) as trained. Held-out split, shifted schedule (the shipped default), as the
 # shipped model's own row (docs/results/multiview_shipped_decay_2026-12-03/shifted_exported.json).
-# Run from the repo root: R=realiz3d bash docs/results/multiview_view_words_2026-12-03/run.sh
+# Run from the repo root: R=realiz3d bash docs/results/multiview_cameras_2026-12-03/run.sh
 set -euo pipefail
 R=${R:-realiz3d}
 O=runs/mv_vw
@@ -23,4 +23,8 @@ for ARM in named plain; do
 done
 [ -f $O/named/eval_unnamed/scores.json ] || $R evaluate --checkpoint $O/named/final --task multiview \
     --out $O/named/eval_unnamed --split heldout --schedule shifted --no-view-words
+# then the arbitrary-azimuth check of the shipped model and both arms (committed as rot_*.json):
+for CK in shipped:realiz3d/weights/multiview named:$O/named/final plain:$O/plain/final; do
+  [ -f $O/rot_${CK%%:*}.json ] || ${PY:-python} docs/results/multiview_cameras_2026-12-03/rotated.py $O/rot_${CK%%:*}.json ${CK#*:}
+done
 echo DONE
