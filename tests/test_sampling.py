@@ -414,5 +414,6 @@ def test_camera_figure_keeps_each_checkpoints_rolled_rows(tmp_path, tiny_checkpo
 
     monkeypatch.setattr(visual, "save_grid_rows", lambda x, out, labels: seen.update(x=x, labels=labels))
     cd.camera_figure(tiny_world / "heldout", [tiny_checkpoint, tiny_checkpoint], tmp_path / "f.png", assets=1,
-                     rolls=(1,), steps=1)
-    assert seen["labels"][1:] == ["real render", "ckpt0/model", "  cameras rolled 1", "ckpt0/model", "  cameras rolled 1"]
+                     rolls=(1,), steps=1, turns=(45,))
+    assert seen["labels"][1:] == ["real render", "ckpt0/model", "  cameras rolled 1", "  cameras turned 45 deg",
+                                  "ckpt0/model", "  cameras rolled 1", "  cameras turned 45 deg"]

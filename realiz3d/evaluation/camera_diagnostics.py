@@ -88,15 +88,17 @@ def diagnose(split: Path, checkpoints: list[Path]) -> list[dict]:
 
 
 def camera_figure(split: Path, checkpoints: list[Path], out: Path, assets: int = 6, rolls=(1,),
-                  steps: int = 20, seed: int = 0, labels: list[str] | None = None) -> None:
+                  steps: int = 20, seed: int = 0, labels: list[str] | None = None, turns=()) -> None:
     """A picture of camera control: for the first `assets` assets of `split`, one block per asset
     with rows of 4 views: the synthetic renders, the real-domain renders, then per checkpoint
     its views at the data's cameras and with the cameras rolled by each k in `rolls` (the
-    views must then roll with them). Real mode, no domain shifting: what the weights learned.
+    views must then roll with them), and with every camera turned by each angle in `turns`
+    (degrees: azimuths between the world's, e.g. 45 for 45/135/225/315). Real mode, no domain
+    shifting: what the weights learned.
     `labels` name the checkpoints' rows (default: the last two parts of each path)."""
     from ..pipeline import Realiz3DPipeline
     from ..visual import save_asset_blocks
-    from .metrics import EvalSettings, generate_for_assets, reference_rows, roll_cameras
+    from .metrics import EvalSettings, generate_for_assets, reference_rows, roll_cameras, rotate_cameras
 
     data = load_synthetic(split, limit=assets)
     # a list, not a dict: every checkpoint has its own "cameras rolled k" rows
@@ -108,6 +110,9 @@ def camera_figure(split: Path, checkpoints: list[Path], out: Path, assets: int =
         rows.append((label, generate_for_assets(pipe, data, "real", st)))
         for k in rolls:
             rows.append((f"  cameras rolled {k}", generate_for_assets(pipe, roll_cameras(data, k), "real", st)))
+        for t in turns:
+            turned = rotate_cameras(data, offsets=[float(t)] * len(data))
+            rows.append((f"  cameras turned {t:g} deg", generate_for_assets(pipe, turned, "real", st)))
     save_asset_blocks(rows, data.captions, out)
 
 
