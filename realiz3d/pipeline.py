@@ -176,7 +176,8 @@ class Realiz3DPipeline:
                 start_azimuth: float = 0.0) -> list:
         """The cameras of N views in the model's camera set-up: evenly spaced in azimuth from
         `start_azimuth`, or at `azimuths` (degrees); elevation by default the middle of the
-        trained range. An elevation outside it (by more than 5 degrees) draws a warning."""
+        trained range. An elevation outside it (by more than 5 degrees) draws a warning, and so do
+        azimuths off the world's ring for a model whose data had no azimuth offsets."""
         import warnings
 
         setup = self.camera_setup
@@ -187,6 +188,15 @@ class Realiz3DPipeline:
         if elevation is not None and not setup.covers_elevation(elevation):
             warnings.warn(f"elevation {elevation:g}: the model was trained on elevations "
                           f"{setup.elevation_min:g}-{setup.elevation_max:g}; its views may not follow the cameras")
+        if self.model.config.control == "camera" and not setup.azimuth_offset:
+            asked = azimuths if azimuths is not None else [start_azimuth + 360.0 * i / num_views for i in range(num_views)]
+            step = 360.0 / setup.views
+            off = [a for a in asked if min(a % step, step - a % step) > 1.0]
+            if off:
+                ring = ", ".join(f"{step * i:g}" for i in range(setup.views))
+                warnings.warn(f"azimuths {', '.join(f'{a:g}' for a in off)}: the model was trained only on cameras at "
+                              f"azimuths {ring} (its data had no azimuth offsets); its views follow other azimuths "
+                              "less well (docs/results.md, 'Cameras between the world's azimuths')")
         return setup.cameras(self.resolution, elevation=elevation, num_views=num_views, azimuths=azimuths,
                              start_azimuth=start_azimuth)
 

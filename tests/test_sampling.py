@@ -240,6 +240,18 @@ def test_generate_takes_the_camera_layout_the_user_asks_for(tmp_path, tiny_check
         pipe.cameras(4, elevation=setup.elevation_max)
     with pytest.raises(ValueError, match="3 given for 4 views"):
         pipe.cameras(4, azimuths=[0, 90, 180])
+    # a model whose data had its cameras on the fixed ring warns about azimuths between them
+    assert pipe.model.config.control == "camera" and not setup.azimuth_offset
+    with pytest.warns(UserWarning, match="azimuths 45, 225: the model was trained only on cameras at azimuths 0, 90"):
+        pipe.cameras(3, azimuths=[45, 180, 225])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        pipe.cameras(4, azimuths=[90, 180.5, 270, 359.5])  # on the ring (within a degree)
+        pipe.cameras(4, start_azimuth=-90)
+    pipe.model.config.extra["camera_setup"] = {**setup.to_dict(), "azimuth_offset": True}
+    with warnings.catch_warnings():  # a model trained with azimuth offsets takes any azimuth
+        warnings.simplefilter("error")
+        pipe.cameras(3, azimuths=[45, 180, 225])
     out = tmp_path / "g"
     r = _cli("generate", "a brick mug", "--views", 2, "--azimuths", "10,200", "--out", out, "--checkpoint",
              tiny_checkpoint, "--steps", 2)
