@@ -196,7 +196,7 @@ class Realiz3DPipeline:
                 ring = ", ".join(f"{step * i:g}" for i in range(setup.views))
                 warnings.warn(f"azimuths {', '.join(f'{a:g}' for a in off)}: the model was trained only on cameras at "
                               f"azimuths {ring} (its data had no azimuth offsets); its views follow other azimuths "
-                              "less well (docs/results.md, 'Cameras between the world's azimuths')")
+                              "less well (docs/results.md, 'cameras between the world's azimuths')")
         return setup.cameras(self.resolution, elevation=elevation, num_views=num_views, azimuths=azimuths,
                              start_azimuth=start_azimuth)
 

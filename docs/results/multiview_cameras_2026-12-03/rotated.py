@@ -6,7 +6,10 @@ and null-control passes left out to save time: they are in each model's scores.j
 The evaluator's own azimuth accuracy on held-out renders is the ceiling: 0.994 at the world's
 cameras, 0.933 at random azimuths (realiz3d/weights/evaluators/evaluators.json).
 
-    python docs/results/multiview_cameras_2026-12-03/rotated.py OUT.json CHECKPOINT [--no-view-words]
+    python docs/results/multiview_cameras_2026-12-03/rotated.py OUT.json CHECKPOINT [--no-view-words] [--seed S]
+
+--seed S: another pass (generation noise seeds S + asset index, the rotations drawn with S),
+with the rolled-camera scores too (for seed 0 they are in each model's scores.json).
 """
 import json
 import sys
@@ -15,9 +18,11 @@ from pathlib import Path
 from realiz3d.experiments import evaluate_checkpoint
 
 out, ck = Path(sys.argv[1]), Path(sys.argv[2])
-vw = False if "--no-view-words" in sys.argv[3:] else None
+rest = sys.argv[3:]
+vw = False if "--no-view-words" in rest else None
+seed = int(rest[rest.index("--seed") + 1]) if "--seed" in rest else 0
 res = evaluate_checkpoint(ck, "multiview", Path("worlds/default/heldout"), "shifted", leakage=False, camera=True,
-                          camera_rolls=(), rotated_cameras=True, view_words=vw)
+                          camera_rolls=(1, 2) if seed else (), rotated_cameras=True, view_words=vw, seed=seed)
 out.parent.mkdir(parents=True, exist_ok=True)
 out.write_text(json.dumps(res, indent=2))
-print(json.dumps({k: res[k] for k in ("view_accuracy", "view_accuracy_rotated", "camera_use")}))
+print(json.dumps({k: v for k, v in res.items() if k.startswith("view_accuracy") or k == "camera_use"}))

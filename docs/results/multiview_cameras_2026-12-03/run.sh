@@ -27,4 +27,20 @@ done
 for CK in shipped:realiz3d/weights/multiview named:$O/named/final plain:$O/plain/final; do
   [ -f $O/rot_${CK%%:*}.json ] || ${PY:-python} docs/results/multiview_cameras_2026-12-03/rotated.py $O/rot_${CK%%:*}.json ${CK#*:}
 done
+# two more evaluation passes with other noise seeds (generation noise; committed as passS_ARM.json):
+for S in 1 2; do
+  for CK in named:$O/named/final plain:$O/plain/final shipped:realiz3d/weights/multiview; do
+    [ -f $O/s$S/rot_${CK%%:*}.json ] || ${PY:-python} docs/results/multiview_cameras_2026-12-03/rotated.py \
+        $O/s$S/rot_${CK%%:*}.json ${CK#*:} --seed $S
+  done
+done
+# (the steps above ran before the shipped weights were replaced; INIT and "shipped" are the weights as of 1cdcc55)
+# shipped: the named arm exported (fp16), scored again, then copied into the package
+[ -d $O/named_exported ] || ${PY:-python} -m realiz3d.shipped export $O/named/final $O/named_exported
+#   cp -r realiz3d/weights/multiview $O/shipped_1cdcc55 && rm -rf realiz3d/weights/multiview && cp -r $O/named_exported realiz3d/weights/multiview
+[ -f $O/named_exported_eval/scores.json ] || $R evaluate --checkpoint realiz3d/weights/multiview --task multiview \
+    --out $O/named_exported_eval --split heldout --schedule shifted
+python docs/tools/checkpoints_figure.py --world worlds/default --out docs/images/multiview_camera_control_v6.png \
+  --assets 5 --rolls 1 --turns 45 --checkpoint "shipped until today" $O/shipped_1cdcc55 \
+  --checkpoint "+1,000 steps, views named" realiz3d/weights/multiview
 echo DONE
