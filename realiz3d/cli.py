@@ -550,6 +550,25 @@ def _quiet_libraries():
         tlog.set_verbosity_error()
     except Exception:
         pass
+    _one_line_warnings()
+
+
+def _one_line_warnings():
+    """Our own warnings (a request outside what a model was trained on) read as one line,
+    "warning: ...", at the command line; a library's keep their source. Installed once."""
+    import warnings
+
+    plain = warnings.formatwarning
+    if getattr(plain, "realiz3d", False):
+        return
+
+    def fmt(message, category, filename, lineno, line=None):
+        if f"{os.sep}realiz3d{os.sep}" in str(filename) and issubclass(category, UserWarning):
+            return f"warning: {message}\n"
+        return plain(message, category, filename, lineno, line)
+
+    fmt.realiz3d = True
+    warnings.formatwarning = fmt
 
 
 if __name__ == "__main__":

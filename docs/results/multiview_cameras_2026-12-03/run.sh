@@ -42,5 +42,5 @@ done
     --out $O/named_exported_eval --split heldout --schedule shifted
 python docs/tools/checkpoints_figure.py --world worlds/default --out docs/images/multiview_camera_control_v6.png \
   --assets 5 --rolls 1 --turns 45 --checkpoint "shipped until today" $O/shipped_1cdcc55 \
-  --checkpoint "+1,000 steps, views named" realiz3d/weights/multiview
+  --checkpoint "+1,000, views named" realiz3d/weights/multiview
 echo DONE
