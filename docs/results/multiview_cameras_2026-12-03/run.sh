@@ -27,6 +27,9 @@ done
 for CK in shipped:realiz3d/weights/multiview named:$O/named/final plain:$O/plain/final; do
   [ -f $O/rot_${CK%%:*}.json ] || ${PY:-python} docs/results/multiview_cameras_2026-12-03/rotated.py $O/rot_${CK%%:*}.json ${CK#*:}
 done
+# the named arm turned without its words (rotated_named_unnamed.json)
+[ -f $O/rot_named_unnamed.json ] || ${PY:-python} docs/results/multiview_cameras_2026-12-03/rotated.py \
+    $O/rot_named_unnamed.json $O/named/final --no-view-words
 # two more evaluation passes with other noise seeds (generation noise; committed as passS_ARM.json):
 for S in 1 2; do
   for CK in named:$O/named/final plain:$O/plain/final shipped:realiz3d/weights/multiview; do

@@ -52,8 +52,10 @@ def main() -> None:
               f"{r['view_accuracy_roll2']:.3f} | {r['view_accuracy_rotated']:.3f} | {r['camera_use']:.3f} | {r['fd_real']:.2f} |")
     if (HERE / "pass1_named.json").is_file():
         unnamed = load(HERE / "named_shifted_unnamed.json")
+        rot = load(HERE / "rotated_named_unnamed.json")["view_accuracy_rotated"]
         print(f"\n(named, sampled without the words: view accuracy {unnamed['view_accuracy']:.3f}, rolled "
-              f"{unnamed['view_accuracy_roll1']:.3f} / {unnamed['view_accuracy_roll2']:.3f}, camera_use {unnamed['camera_use']:.3f})\n")
+              f"{unnamed['view_accuracy_roll1']:.3f} / {unnamed['view_accuracy_roll2']:.3f}, turned {rot:.3f}, "
+              f"camera_use {unnamed['camera_use']:.3f})\n")
         arms = ("shipped", "plain", "named")
         ps = {a: passes(a) for a in arms}
         print("| score, passes 0-2 | " + " | ".join(ARMS[a] for a in arms) + " | named - plain | named - shipped |")
