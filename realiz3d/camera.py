@@ -187,6 +187,14 @@ class CameraSetup:
     def covers_elevation(self, elevation: float, tolerance: float = 5.0) -> bool:
         return self.elevation_min - tolerance <= elevation <= self.elevation_max + tolerance
 
+    def covers_azimuth(self, azimuth: float, tolerance: float = 1.0) -> bool:
+        """Whether data of this set-up had cameras at `azimuth` (degrees): any azimuth with
+        azimuth offsets, else only the ring's own (multiples of 360 / views, within `tolerance`)."""
+        if self.azimuth_offset:
+            return True
+        step = 360.0 / self.views
+        return min(azimuth % step, step - azimuth % step) <= tolerance
+
     def to_dict(self) -> dict:
         return asdict(self)
 

@@ -188,17 +188,15 @@ class Realiz3DPipeline:
         if elevation is not None and not setup.covers_elevation(elevation):
             warnings.warn(f"elevation {elevation:g}: the model was trained on elevations "
                           f"{setup.elevation_min:g}-{setup.elevation_max:g}; its views may not follow the cameras")
-        if self.model.config.control == "camera" and not setup.azimuth_offset:
-            asked = azimuths if azimuths is not None else [start_azimuth + 360.0 * i / num_views for i in range(num_views)]
-            step = 360.0 / setup.views
-            off = [a for a in asked if min(a % step, step - a % step) > 1.0]
-            if off:
-                ring = ", ".join(f"{step * i:g}" for i in range(setup.views))
-                warnings.warn(f"azimuths {', '.join(f'{a:g}' for a in off)}: the model was trained only on cameras at "
-                              f"azimuths {ring} (its data had no azimuth offsets); its views follow other azimuths "
-                              "less well (docs/results.md, 'cameras between the world's azimuths')")
-        return setup.cameras(self.resolution, elevation=elevation, num_views=num_views, azimuths=azimuths,
+        cams = setup.cameras(self.resolution, elevation=elevation, num_views=num_views, azimuths=azimuths,
                              start_azimuth=start_azimuth)
+        off = [c.azimuth for c in cams if not setup.covers_azimuth(c.azimuth)]
+        if off and self.model.config.control == "camera":
+            ring = ", ".join(f"{360.0 * i / setup.views:g}" for i in range(setup.views))
+            warnings.warn(f"azimuths {', '.join(f'{a:g}' for a in off)}: the model was trained only on cameras at "
+                          f"azimuths {ring} (its data had no azimuth offsets); its views follow other azimuths "
+                          "less well (docs/results.md, 'cameras between the world's azimuths')")
+        return cams
 
     def camera_control(self, num_views: int, elevation: float | None, batch: int, azimuths: list[float] | None = None,
                        start_azimuth: float = 0.0) -> torch.Tensor:
