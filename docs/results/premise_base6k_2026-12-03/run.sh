@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Issue 15, premise (b) on a base model that has seen the render domain three times as long:
-# the shipped base pretrained 6,000 steps further (docs/tools/view_words_long_trial.sh, step 1:
+# the shipped base pretrained 6,000 steps further (docs/tools/view_words_trial.sh with R=runs/vw6k PRETRAIN_STEPS=6000, step 2:
 # runs/vw6k/pretrain/final; half of its captions named the view, so it differs from the shipped
 # base by length and view words). Caption-form stage 1 as in docs/results/shifter_rank_2026-12-03
 # (rank 4, 600 x 64, lr 0.005), seeds 0-2, and the full fine-tune of the same length from that
