@@ -19,6 +19,8 @@
 #   W=worlds/default R=runs/vw6k PRETRAIN_STEPS=6000 ARMS=named bash docs/tools/view_words_trial.sh
 # and its 720-step curve point: the same with STEPS=720 OUT_TAG=720 SEEDS=0 (runs/vw6k/naive_named720_s0);
 # sampled without the words: realiz3d evaluate ... --schedule real --no-view-words --out .../eval_unnamed.
+# Six times longer (2026-12-03, issue 15): the 6,000-step base continued 6,000 steps more (INIT), scored alone:
+#   W=worlds/default R=runs/vw12k INIT=runs/vw6k/pretrain/final PRETRAIN_STEPS=6000 SEEDS= bash docs/tools/view_words_trial.sh
 set -e
 cd "$(dirname "$0")/../.."
 W=${W:-worlds/vw}
@@ -29,9 +31,10 @@ ARMS=${ARMS:-named plain}
 PRETRAIN_STEPS=${PRETRAIN_STEPS:-2000}
 STEPS=${STEPS:-240}
 TAG=${OUT_TAG:-}
+INIT=${INIT:-base}
 [ -f $W/world.json ] || $B world --out $W
 [ -f $R/pretrain/final/realiz3d_config.json ] || $B train --config realiz3d/configs/world/pretrain.yaml out=$R/pretrain \
-    data.world=$W data.view_words=0.5 model.init=base train.steps=$PRETRAIN_STEPS train.lr=0.0002 train.warmup_steps=50 \
+    data.world=$W data.view_words=0.5 model.init=$INIT train.steps=$PRETRAIN_STEPS train.lr=0.0002 train.warmup_steps=50 \
     train.checkpoint_every=500 train.validate_every=0 $( [ -d $R/pretrain/checkpoints ] && echo --resume latest )
 [ -f $R/pretrain/eval/scores.json ] || $B evaluate --checkpoint $R/pretrain/final --task multiview --out $R/pretrain/eval --split heldout --schedule real
 for S in $SEEDS; do

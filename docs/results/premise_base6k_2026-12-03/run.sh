@@ -11,7 +11,7 @@ set -euo pipefail
 R=${R:-realiz3d}
 PY=${PY:-python}
 BASE=${BASE:-runs/vw6k/pretrain/final}
-O=runs/premise_base6k
+O=${O:-runs/premise_base6k}
 [ -d $O/finetune/final ] || $R train --config realiz3d/configs/world/stage1.yaml out=$O/finetune model.init=$BASE \
     train.stage=naive model.control=none data.views=1 train.lr=0.0001
 for S in ${SEEDS:-0 1 2}; do
