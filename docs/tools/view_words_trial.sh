@@ -19,14 +19,15 @@
 #   W=worlds/default R=runs/vw6k PRETRAIN_STEPS=6000 ARMS=named bash docs/tools/view_words_trial.sh
 # and its 720-step curve point: the same with STEPS=720 OUT_TAG=720 SEEDS=0 (runs/vw6k/naive_named720_s0);
 # sampled without the words: realiz3d evaluate ... --schedule real --no-view-words --out .../eval_unnamed.
-# Six times longer (2026-12-03, issue 15): the 6,000-step base continued 6,000 steps more (INIT), scored alone:
-#   W=worlds/default R=runs/vw12k INIT=runs/vw6k/pretrain/final PRETRAIN_STEPS=6000 SEEDS= bash docs/tools/view_words_trial.sh
+# Six times longer (2026-12-03, issues 15 and 16): the 6,000-step base continued 6,000 steps more (INIT;
+# the cosine lr starts again at 2e-4), then both arms, seeds 0-2 (SEEDS= stops after scoring the base):
+#   W=worlds/default R=runs/vw12k INIT=runs/vw6k/pretrain/final PRETRAIN_STEPS=6000 bash docs/tools/view_words_trial.sh
 set -e
 cd "$(dirname "$0")/../.."
 W=${W:-worlds/vw}
 R=${R:-runs/vw}
 B=${B:-.venv/bin/realiz3d}
-SEEDS=${SEEDS:-0 1 2}
+SEEDS=${SEEDS-0 1 2}
 ARMS=${ARMS:-named plain}
 PRETRAIN_STEPS=${PRETRAIN_STEPS:-2000}
 STEPS=${STEPS:-240}
