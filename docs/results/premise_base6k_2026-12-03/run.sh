@@ -7,6 +7,8 @@
 # base as the reference; paired by seed with the rank-4 caption-form runs from the shipped base
 # (reach 0.596, 0.551, 0.583: docs/results/shifter_rank_2026-12-03/premise.json).
 # Run from the repo root: R=realiz3d PY=python bash docs/results/premise_base6k_2026-12-03/run.sh
+# On the base pretrained six times longer (docs/results/premise_base12k_2026-12-03/premise.json):
+#   O=runs/premise_base12k BASE=runs/vw12k/pretrain/final bash docs/results/premise_base6k_2026-12-03/run.sh
 set -euo pipefail
 R=${R:-realiz3d}
 PY=${PY:-python}
