@@ -401,6 +401,7 @@ def reproduce(
     shifter_form: str = typer.Option("bias", help="Domain Shifters: bias (the paper's), token or caption (beyond it)"),
     stage1_lr: Optional[float] = typer.Option(None, help="stage-1 learning rate (default: 0.02 for bias, 0.005 for token and caption)"),
     real_fraction: Optional[float] = typer.Option(None, help="share of real images in stage-2 batches of the methods trained with real data (default: their configs', 0.5)"),
+    base: Optional[Path] = typer.Option(None, help="base model every method starts from (a checkpoint folder; default: the shipped realiz3d/weights/base)"),
 ):
     """The paper's Table 1 and ablations on the built-in world: train, evaluate, report."""
     from .experiments import ABLATIONS, BASELINES, TASKS, Plan, reproduce as run
@@ -431,6 +432,8 @@ def reproduce(
         kw["stage1_lr"] = stage1_lr
     if real_fraction is not None:
         kw["real_fraction"] = real_fraction
+    if base is not None:
+        kw["base"] = str(base.resolve())
     plan = Plan.preset("quick" if quick else "default", str(world.resolve()), str(out.resolve()), **kw)
     _ensure_world(world)  # after the options are checked: a bad option costs no world build
     summary = run(plan, command=" ".join(["realiz3d"] + sys.argv[1:]))

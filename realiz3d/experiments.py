@@ -54,6 +54,10 @@ class Plan:
     dial_blocks: tuple[int, ...] = (0, 3, 6)
     dial_fractions: tuple[float, ...] = (0.0, 0.5, 1.0)
     init: str = "base"  # "base" (shipped base model) or "scratch" (tiny preset; tests)
+    # the base model every method starts from and the "base" rows score (a checkpoint folder, e.g.
+    # a base pretrained longer with `realiz3d train --config configs/world/pretrain.yaml`);
+    # None: the shipped one, realiz3d/weights/base
+    base: str | None = None
     evaluators: str | None = None  # folder of evaluator weights (default: the shipped ones)
     # realism along training: each stage-2 run samples the validation prompts (4 x its views, real
     # schedule, EMA weights) this many times, evenly spaced, and the realism critic scores them
@@ -65,6 +69,8 @@ class Plan:
             raise InputError(f"shifter_form={self.shifter_form!r}: expected one of {', '.join(SHIFTER_FORMS)}")
         if self.stage1_lr is not None and not self.stage1_lr > 0:
             raise InputError(f"stage1_lr={self.stage1_lr}: expected a positive number")
+        if self.base is not None and not (Path(self.base) / "realiz3d_config.json").is_file():
+            raise InputFileError(f"base={self.base}: not a realiz3d checkpoint folder (no realiz3d_config.json)")
         if self.real_fraction is not None and not 0 < self.real_fraction < 1:
             raise InputError(f"real_fraction={self.real_fraction}: expected a share between 0 and 1 (both excluded; "
                              "0 is the no-real-data ablation)")
@@ -99,17 +105,24 @@ def _train_overrides(plan: Plan, out: Path, seed: int, steps: int, extra: list[s
             f"train.log_every={max(1, steps // 50)}", *extra]
 
 
+def base_dir(plan: Plan) -> Path:
+    """The base model of a plan: its `base`, or the shipped one."""
+    return Path(plan.base) if plan.base else BASE_MODEL_DIR
+
+
 def _init_args(plan: Plan) -> list[str]:
-    """Tiny plans (tests) start from scratch; real plans from the shipped base model."""
+    """Tiny plans (tests) start from scratch; real plans from the base model (the shipped one
+    unless the plan names another)."""
     if plan.init == "scratch":
         return ["model.init=scratch", "model.preset=tiny"]
-    if not (BASE_MODEL_DIR / "realiz3d_config.json").is_file():
-        raise InputFileError(f"the built-in base model is missing at {BASE_MODEL_DIR}")
-    return [f"model.init={BASE_MODEL_DIR}"]
+    base = base_dir(plan)
+    if not (base / "realiz3d_config.json").is_file():
+        raise InputFileError(f"the base model is missing at {base}")
+    return [f"model.init={base}"]
 
 
 def _has_base(plan: Plan) -> bool:
-    return plan.init == "base" and (BASE_MODEL_DIR / "realiz3d_config.json").is_file()
+    return plan.init == "base" and (base_dir(plan) / "realiz3d_config.json").is_file()
 
 
 def train_method(plan: Plan, task: str, method: str, seed: int, stage1: Path | None, progress: bool = True) -> Path:
@@ -315,6 +328,9 @@ class PlanRunner:
         r = evaluate_checkpoint(ckpt, task, self.held, DomainSchedule(mode), p.eval_assets, p.eval_steps, p.eval_guidance,
                                 evaluators=self.ev, keep_views=keep or is_base, camera=ck not in self._camera_use,
                                 views=self._base_views.get(seed) if is_base else None,
+                                # every method is fine-tuned on plain captions (the paper's data):
+                                # a base pretrained with view words is scored on the same prompts
+                                view_words=False if is_base else None,
                                 camera_rolls=())  # rolled cameras: `realiz3d evaluate` (they would add 2 passes per model)
         if task == "multiview":
             r["camera_use"] = self._camera_use.setdefault(ck, r.get("camera_use"))
@@ -338,7 +354,7 @@ class PlanRunner:
         stage1 = None
         for task in p.tasks:
             if _has_base(p):
-                self.score(seed, task, "base", BASE_MODEL_DIR, "real")
+                self.score(seed, task, "base", base_dir(p), "real")
             for method in p.methods:
                 modes = ("real", "shifted", "synthetic") if self.modes and method in SWITCHABLE else ("shifted",)
                 labels = [row_label(method, m) for m in modes]

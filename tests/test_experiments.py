@@ -9,6 +9,7 @@ import torch
 
 from realiz3d.evaluation.evaluators import EvaluatorConfig, azimuth_bin, frechet_distance, train_evaluators
 from realiz3d.evaluation.metrics import cross_view_color
+from realiz3d.errors import InputFileError
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -186,6 +187,42 @@ def test_reproduce_generates_the_base_models_views_once(monkeypatch, tmp_path):
     base = [c for c in calls if c[0] == str(ex.BASE_MODEL_DIR)]
     assert [c[2] for c in base] == [False, True, False, True]  # per seed: generated for one task, reused for the other
     assert all(not c[2] for c in calls if c[0] != str(ex.BASE_MODEL_DIR))
+
+
+def test_reproduce_from_another_base_model(monkeypatch, tmp_path):
+    """`reproduce --base DIR`: every method and stage 1 start from DIR, the base rows score DIR, and
+    on the plain captions every method is fine-tuned on (no view words, whatever DIR was pretrained with)."""
+    import realiz3d.evaluation.report as report
+    import realiz3d.experiments as ex
+
+    base = tmp_path / "my_base"
+    base.mkdir()
+    (base / "realiz3d_config.json").write_text("{}")
+    evals, inits = [], []
+
+    def fake_eval(ckpt, task, split, sched, *a, views=None, keep_views=False, view_words=None, **kw):
+        evals.append((str(ckpt), view_words))
+        r = {"realism": 0.5, "task": task, "schedule": sched.to_dict()}
+        if keep_views:
+            r["_views"] = views if views is not None else torch.zeros(1)
+        return r
+
+    def fake_train(plan, task, method, seed, stage1, progress):
+        inits.append(ex._init_args(plan))
+        return tmp_path / task / method
+
+    monkeypatch.setattr(ex, "evaluate_checkpoint", fake_eval)
+    monkeypatch.setattr(ex, "train_method", fake_train)
+    monkeypatch.setattr(ex, "realism_control_dial", lambda *a, **kw: [])
+    monkeypatch.setattr(report, "write_report", lambda *a, **kw: None)
+    plan = ex.Plan(world=str(tmp_path), out=str(tmp_path / "out"), methods=("naive",), base=str(base))
+    ex.reproduce(plan, progress=False)
+    assert inits and all(i == [f"model.init={base}"] for i in inits)
+    assert [e for e in evals if e[0] == str(base)] == [(str(base), False)] * 2  # both tasks
+    assert all(vw is None for c, vw in evals if c != str(base))  # the fine-tunes: as they were trained
+    assert json.loads((tmp_path / "out" / "plan.json").read_text())["base"] == str(base)
+    with pytest.raises(InputFileError, match="base="):
+        ex.Plan(world=str(tmp_path), out=str(tmp_path / "o2"), base=str(tmp_path / "nothing"))
 
 
 def test_tune_schedule_scores_each_distinct_schedule_once_and_keeps_realism(monkeypatch, tmp_path):
