@@ -190,8 +190,9 @@ def test_reproduce_generates_the_base_models_views_once(monkeypatch, tmp_path):
 
 
 def test_reproduce_from_another_base_model(monkeypatch, tmp_path):
-    """`reproduce --base DIR`: every method and stage 1 start from DIR, the base rows score DIR, and
-    on the plain captions every method is fine-tuned on (no view words, whatever DIR was pretrained with)."""
+    """`reproduce --base DIR`: the methods start from DIR (stage 1 takes the same init arguments),
+    the base rows score DIR, and on the plain captions every method is fine-tuned on (no view
+    words, whatever DIR was pretrained with)."""
     import realiz3d.evaluation.report as report
     import realiz3d.experiments as ex
 
