@@ -6,11 +6,7 @@
 set -e
 # from the repository root
 realiz3d world --out worlds/default        # skipped when it is there
-# the candidate base (runs/vw12k/pretrain/final; ~2 h 45 min here, resumable): 6,000 steps, then 6,000 more
-[ -f runs/vw6k/pretrain/final/realiz3d_config.json ] || \
-    W=worlds/default R=runs/vw6k PRETRAIN_STEPS=6000 SEEDS= bash docs/tools/view_words_trial.sh
-[ -f runs/vw12k/pretrain/final/realiz3d_config.json ] || \
-    W=worlds/default R=runs/vw12k INIT=runs/vw6k/pretrain/final PRETRAIN_STEPS=6000 SEEDS= bash docs/tools/view_words_trial.sh
+bash docs/tools/base12k.sh               # the candidate base (~2 h 45 min here; skipped when it is there)
 # resume on another machine: reproduce takes a (seed, task, method) row of results.jsonl as done
 mkdir -p runs/repro_v5mv_12k
 [ -f runs/repro_v5mv_12k/results.jsonl ] || cp docs/results/reproduce_v5_multiview_base12k_2026-12-03/results.jsonl runs/repro_v5mv_12k/

@@ -7,10 +7,7 @@
 set -e
 # from the repository root
 realiz3d world --out worlds/default        # skipped when it is there
-[ -f runs/vw6k/pretrain/final/realiz3d_config.json ] || \
-    W=worlds/default R=runs/vw6k PRETRAIN_STEPS=6000 SEEDS= bash docs/tools/view_words_trial.sh
-[ -f runs/vw12k/pretrain/final/realiz3d_config.json ] || \
-    W=worlds/default R=runs/vw12k INIT=runs/vw6k/pretrain/final PRETRAIN_STEPS=6000 SEEDS= bash docs/tools/view_words_trial.sh
+bash docs/tools/base12k.sh               # the candidate base (~2 h 45 min here; skipped when it is there)
 mkdir -p runs/repro_v5mv_12k
 [ -f runs/repro_v5mv_12k/results.jsonl ] || cp docs/results/reproduce_v5_texturing_base12k_2026-12-03/results.jsonl runs/repro_v5mv_12k/
 realiz3d reproduce --out runs/repro_v5mv_12k --world worlds/default --tasks texturing --shifter-form token \
