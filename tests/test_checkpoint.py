@@ -10,13 +10,14 @@ from realiz3d.models.builtin import BASE_MODEL_DIR, MULTIVIEW_MODEL_DIR, TEXTURI
 
 
 def test_shipped_checkpoints_written_before_the_schema_still_load():
-    """The shipped base model was exported before TrainedWith had a version: it reads as version 0
-    with the facts it recorded; the multiview and texturing models are version 1. The pipeline uses
-    the facts of each."""
+    """The shipped checkpoints read with the facts they recorded (version 1; version-0 files are the
+    next test's), and the pipeline uses the facts of each. The base model (since 2026-12-04) was
+    pretrained with half of its captions naming the view, so it names views when sampled."""
     from realiz3d.pipeline import Realiz3DPipeline
 
     base = trained_with(Realiz3DTransformer.from_pretrained(BASE_MODEL_DIR).config)
-    assert (base.version, base.views, base.stage, base.objective, base.resolution) == (0, 1, "pretrain", "flow", 32)
+    assert (base.version, base.views, base.stage, base.objective, base.resolution) == (1, 1, "pretrain", "flow", 32)
+    assert base.view_words and base.camera_setup["distance"] == 2.6
     mv = Realiz3DPipeline.from_pretrained(MULTIVIEW_MODEL_DIR)
     facts = trained_with(mv.model.config)
     assert (facts.version, facts.views, facts.flow_shift, facts.camera_setup["distance"]) == (1, 4, 3.0, 2.6)

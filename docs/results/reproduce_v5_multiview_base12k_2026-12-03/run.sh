@@ -6,7 +6,7 @@
 set -e
 # from the repository root
 realiz3d world --out worlds/default        # skipped when it is there
-bash docs/tools/base12k.sh               # the candidate base (~2 h 45 min here; skipped when it is there)
+bash docs/tools/base12k.sh               # the base (the shipped one since 2026-12-04, copied; skipped when it is there)
 # resume on another machine: reproduce takes a (seed, task, method) row of results.jsonl as done
 mkdir -p runs/repro_v5mv_12k
 [ -f runs/repro_v5mv_12k/results.jsonl ] || cp docs/results/reproduce_v5_multiview_base12k_2026-12-03/results.jsonl runs/repro_v5mv_12k/

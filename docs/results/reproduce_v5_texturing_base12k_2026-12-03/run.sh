@@ -7,7 +7,7 @@
 set -e
 # from the repository root
 realiz3d world --out worlds/default        # skipped when it is there
-bash docs/tools/base12k.sh               # the candidate base (~2 h 45 min here; skipped when it is there)
+bash docs/tools/base12k.sh               # the base (the shipped one since 2026-12-04, copied; skipped when it is there)
 mkdir -p runs/repro_v5mv_12k
 [ -f runs/repro_v5mv_12k/results.jsonl ] || cp docs/results/reproduce_v5_texturing_base12k_2026-12-03/results.jsonl runs/repro_v5mv_12k/
 realiz3d reproduce --out runs/repro_v5mv_12k --world worlds/default --tasks texturing --shifter-form token \
