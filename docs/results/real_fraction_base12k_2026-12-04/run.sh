@@ -15,3 +15,14 @@ realiz3d reproduce --out $O --world worlds/default --tasks texturing --methods r
     --real-fraction 0.125 --base runs/vw12k/pretrain/final
 python docs/tools/paired_table.py --rows docs/results/reproduce_v5_texturing_base12k_2026-12-03/results.jsonl $O/results.jsonl \
     --task texturing --method realiz3d --schedule shifted --names "real 0.25" "real 0.125" --metrics realism normal_agreement mask_iou fd_real
+# The same models (and v5's no-real ablation and naive) scored on the validation split, where a
+# choice of real share belongs (val_scores.json: q = a quarter, e = an eighth, z = no real, n = naive):
+for s in 0 1 2; do
+  for arm in "repro_v5mv_12k:realiz3d:q" "rf125:realiz3d:e" "repro_v5mv_12k:ablation_no_real:z" "repro_v5mv_12k:naive:n"; do
+    IFS=: read R M T <<< "$arm"
+    [ -f runs/val_rf/${T}_s$s/scores.json ] || realiz3d evaluate --checkpoint runs/$R/runs/seed$s/texturing/$M/final --task texturing \
+        --out runs/val_rf/${T}_s$s --split val --schedule $( [ $M = naive ] && echo real || echo shifted )
+  done
+done
+[ -f runs/val_rf/base/scores.json ] || realiz3d evaluate --checkpoint runs/vw12k/pretrain/final --task texturing --out runs/val_rf/base \
+    --split val --schedule real --no-view-words
