@@ -8,8 +8,9 @@
 #   realiz3d train --config configs/world/pretrain.yaml
 #   realiz3d train --config configs/world/pretrain_views.yaml
 #   realiz3d train --config configs/world/pretrain_views_more.yaml      # -> runs/pretrain_views_more/final
-# (the original run started part 2 from the fp16 export of part 1, then the shipped base, through
-# docs/tools/view_words_trial.sh with INIT=base, then INIT=runs/vw6k/pretrain/final).
+# (the original run started part 2 from the base shipped until 2026-12-03, i.e. the fp16 export of
+# part 1, through docs/tools/view_words_trial.sh with INIT=base, and part 3 with
+# INIT=runs/vw6k/pretrain/final).
 set -e
 cd "$(dirname "$0")/../.."
 if [ ! -f runs/vw12k/pretrain/final/realiz3d_config.json ]; then
