@@ -26,3 +26,9 @@ for s in 0 1 2; do
 done
 [ -f runs/val_rf/base/scores.json ] || realiz3d evaluate --checkpoint runs/vw12k/pretrain/final --task texturing --out runs/val_rf/base \
     --split val --schedule real --no-view-words
+# Text-to-multiview, the same way (rows in multiview/; held-out paired with v5's multiview rows):
+#   as above with O=runs/rf125mv, --tasks multiview, the multiview base rows, and
+#   python docs/tools/paired_table.py --rows docs/results/reproduce_v5_multiview_base12k_2026-12-03/results.jsonl runs/rf125mv/results.jsonl \
+#       --task multiview --method realiz3d --schedule shifted --metrics realism view_accuracy camera_use
+# then `realiz3d evaluate --task multiview --split val --schedule shifted` of v5's and this run's Realiz3D
+# per seed into runs/val_rfmv/{q,e}_sS (multiview/val_scores.json).
