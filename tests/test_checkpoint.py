@@ -9,7 +9,7 @@ from realiz3d.models import ModelConfig, Realiz3DTransformer
 from realiz3d.models.builtin import BASE_MODEL_DIR, MULTIVIEW_MODEL_DIR, TEXTURING_MODEL_DIR
 
 
-def test_shipped_checkpoints_written_before_the_schema_still_load():
+def test_shipped_checkpoints_load_with_the_facts_they_recorded():
     """The shipped checkpoints read with the facts they recorded (version 1; version-0 files are the
     next test's), and the pipeline uses the facts of each. The base model (since 2026-12-04) was
     pretrained with half of its captions naming the view, so it names views when sampled."""
