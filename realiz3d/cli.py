@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 from pathlib import Path
 from typing import List, Optional
@@ -401,6 +402,7 @@ def reproduce(
     shifter_form: str = typer.Option("bias", help="Domain Shifters: bias (the paper's), token or caption (beyond it)"),
     stage1_lr: Optional[float] = typer.Option(None, help="stage-1 learning rate (default: 0.02 for bias, 0.005 for token and caption)"),
     real_fraction: Optional[float] = typer.Option(None, help="share of real images in stage-2 batches of the methods trained with real data (default: their configs', 0.5)"),
+    freeze_k: Optional[str] = typer.Option(None, help="layer-aware training: real samples leave blocks [0, k) frozen, k drawn from LO..HI, e.g. 3,5 (default: the configs', 1,3)"),
     base: Optional[Path] = typer.Option(None, help="base model every method starts from (a checkpoint folder; default: the shipped realiz3d/weights/base)"),
 ):
     """The paper's Table 1 and ablations on the built-in world: train, evaluate, report."""
@@ -432,6 +434,11 @@ def reproduce(
         kw["stage1_lr"] = stage1_lr
     if real_fraction is not None:
         kw["real_fraction"] = real_fraction
+    if freeze_k is not None:
+        m = re.fullmatch(r"\s*(\d+)\s*,\s*(\d+)\s*", freeze_k)
+        if not m:
+            raise InputError(f"--freeze-k {freeze_k!r}: expected two block counts LO,HI, e.g. 3,5")
+        kw["freeze_k"] = (int(m.group(1)), int(m.group(2)))
     if base is not None:
         kw["base"] = str(base.resolve())
     plan = Plan.preset("quick" if quick else "default", str(world.resolve()), str(out.resolve()), **kw)

@@ -46,6 +46,11 @@ class Plan:
     # None: the method configs' (0.5). The paper does not give it; 0.25 bought Realiz3D texturing
     # control at no measured realism cost (docs/results.md, "A quarter of the stage-2 batch real")
     real_fraction: float | None = None
+    # layer-aware training's range: real samples leave blocks [0, k) frozen, k drawn from
+    # {lo..hi}, in every method that trains layer-aware (Realiz3D and its ablations but the
+    # no-layer-aware one). None: the method configs' ((1, 3) of the built-in model's 6 blocks).
+    # The paper does not give its range (Sec. 4.2)
+    freeze_k: tuple[int, int] | None = None
     steps: int = 240  # sized to the reproduction's time budget (docs/results.md has the timed runs)
     batch_size: int = 16
     eval_steps: int = 20
@@ -74,6 +79,11 @@ class Plan:
         if self.real_fraction is not None and not 0 < self.real_fraction < 1:
             raise InputError(f"real_fraction={self.real_fraction}: expected a share between 0 and 1 (both excluded; "
                              "0 is the no-real-data ablation)")
+        if self.freeze_k is not None:
+            lo, hi = self.freeze_k
+            if not 0 <= lo <= hi or hi < 1:
+                raise InputError(f"freeze_k=({lo}, {hi}): expected 0 <= lo <= hi and hi >= 1 (blocks [0, k) frozen for "
+                                 "real samples; (0, 0) is the no-layer-aware ablation)")
 
     def shifter_overrides(self) -> list[str]:
         """Overrides for runs that create Domain Shifters (stage 1, the no-stage-1 ablation)."""
@@ -144,6 +154,8 @@ def train_method(plan: Plan, task: str, method: str, seed: int, stage1: Path | N
     cfg = load_config(CONFIG_DIR / task / f"{name}.yaml", _train_overrides(plan, out, seed, plan.steps, extra))
     if plan.real_fraction is not None and stage_sources(cfg) == (True, True):  # methods trained with real data only
         cfg.train.real_fraction = plan.real_fraction  # Plan checked it is in (0, 1)
+    if plan.freeze_k is not None and list(cfg.train.freeze_k) != [0, 0]:  # layer-aware methods only
+        cfg.train.freeze_k = list(plan.freeze_k)
     train(cfg, progress=progress)
     return out / "final"
 

@@ -100,6 +100,8 @@ def test_reproduce_options_are_checked_before_any_work(tmp_path):
     for args, words in ((["--shifter-form", "lora"], ["shifter_form='lora'", "bias, token, caption"]),
                         (["--stage1-lr", "-1"], ["stage1_lr=-1.0"]),
                         (["--real-fraction", "1"], ["real_fraction=1.0", "between 0 and 1"]),
+                        (["--freeze-k", "3"], ["--freeze-k '3'", "LO,HI"]),
+                        (["--freeze-k", "4,2"], ["freeze_k=(4, 2)", "lo <= hi"]),
                         (["--methods", "naive,magic"], ["--methods", "magic"]),
                         (["--base", tmp_path], ["base=", "not a realiz3d checkpoint folder"])):
         r = cli("reproduce", "--out", tmp_path / "out", "--world", tmp_path / "no_world", *args)

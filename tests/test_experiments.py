@@ -658,3 +658,26 @@ def test_plan_real_fraction_reaches_every_method_trained_with_real_data(monkeypa
     for bad in (0.0, 1.0, -0.1):
         with pytest.raises(ValueError, match=f"real_fraction={bad}"):
             Plan(world="w", out="o", real_fraction=bad)
+
+
+def test_plan_freeze_k_reaches_every_layer_aware_method(monkeypatch, tmp_path):
+    """--freeze-k LO,HI: Realiz3D and the ablations that train layer-aware get the range; the
+    no-layer-aware ablation keeps (0, 0) and the methods without it keep theirs; unset: (1, 3)."""
+    import realiz3d.train as tr
+    from realiz3d.experiments import ABLATIONS, BASELINES, Plan, train_method, train_stage1
+
+    seen = {}
+    monkeypatch.setattr(tr, "train", lambda cfg, progress=True: seen.__setitem__(Path(cfg.out).name, list(cfg.train.freeze_k)))
+    for fk in (None, (3, 5)):
+        seen.clear()
+        plan = Plan.preset("tiny", "w", str(tmp_path / str(fk)), freeze_k=fk)
+        s1 = train_stage1(plan, 0, progress=False)
+        for method in BASELINES + ("realiz3d",) + ABLATIONS:
+            train_method(plan, "texturing", method, 0, s1, progress=False)
+        want = [1, 3] if fk is None else list(fk)
+        assert seen == {"stage1": [0, 0], "naive": [0, 0], "mixed": [0, 0], "switcher": [0, 0],
+                        "ablation_no_layer_aware": [0, 0], "realiz3d": want, "ablation_no_real": want,
+                        "ablation_no_reassign": want, "ablation_no_stage1": want}, seen
+    for bad in ((0, 0), (3, 2), (-1, 2)):
+        with pytest.raises(ValueError, match="freeze_k="):
+            Plan(world="w", out="o", freeze_k=bad)
