@@ -497,8 +497,6 @@ def _azimuths(text: str | None, views: int) -> list[float] | None:
 
 
 def _slug(text: str) -> str:
-    import re
-
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:40] or "prompt"
 
 
