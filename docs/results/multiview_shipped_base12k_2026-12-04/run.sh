@@ -19,3 +19,6 @@ OUT=runs/mv12k_6000
 python docs/tools/checkpoints_figure.py --world worlds/default --out docs/images/multiview_camera_control_v7.png \
   --assets 5 --rolls 1 --turns 45 --checkpoint "shipped until today" runs/mv_shipped_until_1204 \
   --checkpoint "new base, 6,000 steps" $OUT/exported
+# the README's demo picture with the new shipped model in its second row (checked 2026-12-04 on a
+# fresh clone: `make demo` 11 min 16 s, then this; mean pixel difference to the committed picture 0.01 of 255):
+#   realiz3d demo --out demo && python docs/tools/demo_figure.py demo docs/images/demo.png
