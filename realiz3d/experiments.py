@@ -195,7 +195,7 @@ def evaluate_checkpoint(checkpoint: Path, task: str, split_dir: Path, schedule="
     view_words: name each view in its caption (None: as the model was trained); recorded when given."""
     from .data import load_synthetic
     from .evaluation.evaluators import Evaluators
-    from .evaluation.metrics import EvalSettings, generate_for_assets, real_references, score_views
+    from .evaluation.metrics import EvalSettings, generate_for_assets, real_references, reference_scores, score_views
     from .pipeline import Realiz3DPipeline
     from .sampling import DomainSchedule
 
@@ -214,6 +214,8 @@ def evaluate_checkpoint(checkpoint: Path, task: str, split_dir: Path, schedule="
     res = {"checkpoint": str(checkpoint), "task": task, "schedule": sched.to_dict(), "assets": len(assets),
            **({"control_guidance": control_guidance} if control_guidance else {}),
            **({"view_words": view_words} if view_words is not None else {}), **score_views(ev, views, assets, task, refs)}
+    if refs is not None and len(refs) == len(assets) * assets.num_views:  # every asset has its real render
+        res["references"] = reference_scores(ev, assets, task)
     if leakage and pipe.model.config.control != "none":
         null = generate_for_assets(pipe, assets, sched, st, control=None)
         res["realism_null_control"] = float(score_views(ev, null, assets, "none", None)["realism"])

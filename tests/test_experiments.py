@@ -541,6 +541,30 @@ def test_evaluate_texturing_scores_the_textured_meshes(tmp_path, tiny_world, tin
     assert np.isfinite(r["textured_view_psnr"]) and r["seam_color_jump"] >= 0 and r["interior_color_jump"] >= 0
 
 
+def test_evaluate_scores_the_assets_own_renders_as_each_domains_ceiling(tmp_path, tiny_world, tiny_evaluators):
+    """scores.json carries the same scores of the assets' own synthetic and real-domain renders
+    (the ceiling in each domain), scored exactly as a generation: handing evaluate_checkpoint
+    the renders as the generated views gives those numbers back."""
+    from tiny_backbones import save_tiny_checkpoint
+
+    from realiz3d.data import load_synthetic
+    from realiz3d.evaluation.evaluators import Evaluators
+    from realiz3d.evaluation.metrics import reference_rows
+    from realiz3d.experiments import evaluate_checkpoint
+
+    ev = Evaluators(tiny_evaluators)
+    ckpt = save_tiny_checkpoint(tmp_path / "ckpt", "texturing")
+    rows = dict(reference_rows(load_synthetic(tiny_world / "heldout", limit=2)))
+    for name in ("synthetic render", "real render"):
+        r = evaluate_checkpoint(ckpt, "texturing", tiny_world / "heldout", "real", n_assets=2, steps=2, evaluators=ev,
+                                leakage=False, views=rows[name])
+        ref = r["references"][name.replace(" ", "_")]
+        assert set(ref) == {"realism", "normal_agreement", "mask_iou"}
+        for k, v in ref.items():
+            assert v == pytest.approx(r[k], abs=1e-6), (name, k)
+    assert r["references"]["synthetic_render"] != r["references"]["real_render"]
+
+
 def test_reproduce_halves_merge_without_training_again(monkeypatch, tmp_path):
     """`reproduce --tasks texturing`, then `--tasks multiview` in the same folder (another sitting,
     perhaps another machine): the second writes one table and one claims.json for both tasks,

@@ -13,6 +13,7 @@ For every asset: generate its N views from its caption with the control the mode
 | normal_agreement | cosine of predicted normals with the control normals on the silhouette (texturing) | higher |
 | cross_view_color | mean colour difference of pixels that see the same surface point in two views (texturing) | lower |
 | view_accuracy_rollK | view_accuracy with each asset's cameras rolled by K views (scored against the rolled cameras): equal to view_accuracy for camera control, lower for a model that memorised "view 0 is the front" | higher |
+| references | the same scores of the assets' own synthetic and real-domain renders (`synthetic_render`, `real_render`): each score's ceiling in each domain (`realiz3d evaluate`) | - |
 | camera_use | relative rise of the denoising loss on the assets' renders when each view is paired with another view's camera (multiview; `realiz3d evaluate`) | higher; 0 = cameras ignored |
 """
 from __future__ import annotations
@@ -203,6 +204,26 @@ def reference_rows(assets: SyntheticSet) -> list[tuple[str, torch.Tensor]]:
     each (A, N, 3, H, W)."""
     views = assets.images(torch.arange(len(assets)))
     return [("synthetic render", views), ("real render", real_references(assets).reshape(views.shape))]
+
+
+# the scores of each task that reference_scores reports for the assets' own renders
+REFERENCE_METRICS = {"multiview": ("realism", "view_accuracy"),
+                     "texturing": ("realism", "normal_agreement", "mask_iou")}
+
+
+def reference_scores(ev: Evaluators, assets: SyntheticSet, task: str) -> dict[str, dict[str, float]]:
+    """The evaluators' scores of the assets' own renders, scored as a generation would be: the
+    ceiling of each score in each domain. A model that draws the real-domain look is read
+    against the real renders' ceiling, one that draws the render look against the synthetic
+    renders' (the geometry network reads normals from textured, lit real-domain renders less
+    exactly than from the flat renders: docs/results.md, "How much of the texturing control
+    gap is the metric's")."""
+    keys = REFERENCE_METRICS.get(task, ("realism",))
+    out = {}
+    for name, views in reference_rows(assets):
+        s = score_views(ev, views, assets, task, None)
+        out[name.replace(" ", "_")] = {k: float(s[k]) for k in keys if k in s}
+    return out
 
 
 def real_references(assets: SyntheticSet) -> torch.Tensor:
