@@ -482,13 +482,25 @@ def realism_control_dial(ckpt: Path, task: str, split: Path, plan: Plan, ev, kno
     return rows
 
 
+# the rows of each task's table that score the assets' own renders (evaluate's "references"):
+# each score's ceiling in each look, beside the methods
+REFERENCE_ROWS = {"synthetic_render": "ceiling: the assets' synthetic renders",
+                  "real_render": "ceiling: the assets' real-domain renders"}
+
+
 def aggregate(results: list[dict]) -> dict:
     table: dict = {}
+    refs: dict = {}
     for r in results:
         row = table.setdefault(r["task"], {}).setdefault(r["method"], {})
         for k in METRIC_ORDER:
             if k in r:
                 row.setdefault(k, []).append(r[k])
+        for key, label in REFERENCE_ROWS.items():  # the same assets in every row: the first one's
+            if key in (r.get("references") or {}):
+                refs.setdefault(r["task"], {}).setdefault(label, {k: [v] for k, v in r["references"][key].items()})
+    for task, rows in refs.items():
+        table[task].update(rows)
     return {t: {m: {k: _summ(v) for k, v in row.items()} for m, row in methods.items()} for t, methods in table.items()}
 
 
