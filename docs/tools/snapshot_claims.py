@@ -4,7 +4,7 @@
 """
 import json, sys
 from pathlib import Path
-from realiz3d.experiments import aggregate
+from realiz3d.experiments import REFERENCE_ROWS, aggregate
 from realiz3d.evaluation.claims import write_claims
 from realiz3d.evaluation.metrics import format_cell
 src, dst, task = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3]
@@ -19,7 +19,7 @@ doc = write_claims(use, dst / "claims.json", cmd, complete)
 table = aggregate(use)[task]
 order = ["base", "naive", "mixed", "switcher", "switcher (real mode)", "switcher (synthetic mode)", "realiz3d",
          "realiz3d (real mode)", "realiz3d (synthetic mode)", "ablation_no_stage1", "ablation_no_real",
-         "ablation_no_layer_aware", "ablation_no_reassign"]
+         "ablation_no_layer_aware", "ablation_no_reassign", *REFERENCE_ROWS.values()]
 keys = (["realism", "fd_real", "leakage", "normal_agreement", "mask_iou", "cross_view_color", "material_accuracy"]
         if task == "texturing" else
         ["realism", "realism_null_control", "fd_real", "leakage", "view_accuracy", "camera_use", "kind_accuracy", "cross_view_color"])
