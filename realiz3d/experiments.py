@@ -215,7 +215,7 @@ def evaluate_checkpoint(checkpoint: Path, task: str, split_dir: Path, schedule="
            **({"control_guidance": control_guidance} if control_guidance else {}),
            **({"view_words": view_words} if view_words is not None else {}), **score_views(ev, views, assets, task, refs)}
     if refs is not None and len(refs) == len(assets) * assets.num_views:  # every asset has its real render
-        res["references"] = reference_scores(ev, assets, task)
+        res["references"] = reference_scores(ev, assets, task, refs)
     if leakage and pipe.model.config.control != "none":
         null = generate_for_assets(pipe, assets, sched, st, control=None)
         res["realism_null_control"] = float(score_views(ev, null, assets, "none", None)["realism"])

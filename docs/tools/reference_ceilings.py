@@ -3,7 +3,7 @@ each score in each domain (what `realiz3d evaluate` now records as "references" 
 and the texturing control ratios of a reproduction's rows read against them.
 
     python docs/tools/reference_ceilings.py --world worlds/default --out OUT.json \
-        [--rows results.jsonl ...]   # also: each texturing method's normal agreement / its domain's ceiling
+        [--rows results.jsonl]   # also: each texturing method's normal agreement / its domain's ceiling
 """
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--world", default="worlds/default")
     ap.add_argument("--out", required=True)
-    ap.add_argument("--rows", nargs="*", default=[], help="reproduce results.jsonl files (held-out rows)")
+    ap.add_argument("--rows", help="a reproduce results.jsonl (held-out rows; one run, so methods are not mixed)")
     a = ap.parse_args()
     ev = Evaluators()
     out = {}
@@ -31,7 +31,7 @@ def main():
     for k, v in out.items():
         print(k, json.dumps({d: {m: round(x, 3) for m, x in s.items()} for d, s in v.items()}))
     ceil = out["heldout/texturing"]
-    rows = [json.loads(line) for p in a.rows for line in open(p)]
+    rows = [json.loads(line) for line in open(a.rows)] if a.rows else []
     naive = {r["seed"]: r for r in rows if r["task"] == "texturing" and r["method"] == "naive"}
     if naive:
         print("\ntexturing, held-out | realism | normal agreement | / naive's | / real renders' ceiling | "

@@ -199,11 +199,12 @@ def rotate_cameras(assets: SyntheticSet, seed: int = 0, offsets: list[float] | N
     return dataclasses.replace(assets, cameras=cams)
 
 
-def reference_rows(assets: SyntheticSet) -> list[tuple[str, torch.Tensor]]:
+def reference_rows(assets: SyntheticSet, real: torch.Tensor | None = None) -> list[tuple[str, torch.Tensor]]:
     """The figures' first two rows per asset: its synthetic renders and its real-domain renders,
-    each (A, N, 3, H, W)."""
+    each (A, N, 3, H, W). real: the assets' real_references when already loaded."""
     views = assets.images(torch.arange(len(assets)))
-    return [("synthetic render", views), ("real render", real_references(assets).reshape(views.shape))]
+    real = real_references(assets) if real is None else real
+    return [("synthetic render", views), ("real render", real.reshape(views.shape))]
 
 
 # the scores of each task that reference_scores reports for the assets' own renders
@@ -211,16 +212,17 @@ REFERENCE_METRICS = {"multiview": ("realism", "view_accuracy"),
                      "texturing": ("realism", "normal_agreement", "mask_iou")}
 
 
-def reference_scores(ev: Evaluators, assets: SyntheticSet, task: str) -> dict[str, dict[str, float]]:
+def reference_scores(ev: Evaluators, assets: SyntheticSet, task: str,
+                     real: torch.Tensor | None = None) -> dict[str, dict[str, float]]:
     """The evaluators' scores of the assets' own renders, scored as a generation would be: the
     ceiling of each score in each domain. A model that draws the real-domain look is read
     against the real renders' ceiling, one that draws the render look against the synthetic
     renders' (the geometry network reads normals from textured, lit real-domain renders less
     exactly than from the flat renders: docs/results.md, "How much of the texturing control
-    gap is the metric's")."""
+    gap is the metric's"). real: the assets' real_references when already loaded."""
     keys = REFERENCE_METRICS.get(task, ("realism",))
     out = {}
-    for name, views in reference_rows(assets):
+    for name, views in reference_rows(assets, real):
         s = score_views(ev, views, assets, task, None)
         out[name.replace(" ", "_")] = {k: float(s[k]) for k in keys if k in s}
     return out
