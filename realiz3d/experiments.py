@@ -38,13 +38,13 @@ class Plan:
     stage1_batch_size: int = 64  # single images per stage-1 step
     # the Domain Shifters' form (model.shifter_form): "bias" is the paper's; "token" and "caption"
     # (beyond the paper) train at stage1_lr, since lr 0.02 made the token form's distillation
-    # diverge (docs/results.md)
+    # diverge (docs/results_history.md)
     shifter_form: str = "bias"
     stage1_lr: float | None = None  # None: stage1.yaml's (0.02) for bias, 0.005 for token and caption
     # share of real images in a stage-2 batch for every method trained with real data (mixed, the
     # switcher, Realiz3D and its ablations but the no-real one; naive and stage 1 keep theirs).
     # None: the method configs' (0.5). The paper does not give it; 0.25 bought Realiz3D texturing
-    # control at no measured realism cost (docs/results.md, "A quarter of the stage-2 batch real")
+    # control at no measured realism cost (docs/results_history.md, "A quarter of the stage-2 batch real")
     real_fraction: float | None = None
     # layer-aware training's range: real samples leave blocks [0, k) frozen, k drawn from
     # {lo..hi}, in every method that trains layer-aware (Realiz3D and its ablations but the
@@ -98,7 +98,7 @@ class Plan:
                           dial_blocks=(0, 3, 6), dial_fractions=(0.0, 0.5, 1.0)),
             # the demo shows what the shipped models are built on: token-form Domain Shifters
             # (beyond the paper; 0.95-1.06x the base model's realism against 0.40-0.79x for the
-            # paper's bias form, 3 seeds, docs/results.md); `reproduce` keeps the paper's form
+            # paper's bias form, 3 seeds, docs/results_history.md); `reproduce` keeps the paper's form
             "demo": dict(tasks=("texturing", "multiview"), methods=("naive", "realiz3d"), stage1_steps=150, steps=120,
                          eval_assets=12, dial_blocks=(0, 3), dial_fractions=(0.0, 0.5), shifter_form="token"),
             "tiny": dict(methods=("naive", "realiz3d"), stage1_steps=2, stage1_batch_size=4, steps=2, batch_size=4, eval_steps=2,

@@ -195,7 +195,7 @@ class Realiz3DPipeline:
             ring = ", ".join(f"{360.0 * i / setup.views:g}" for i in range(setup.views))
             warnings.warn(f"azimuths {', '.join(f'{a:g}' for a in off)}: the model was trained only on cameras at "
                           f"azimuths {ring} (its data had no azimuth offsets); its views follow other azimuths "
-                          "less well (docs/results.md, 'cameras between the world's azimuths')")
+                          "less well (docs/results_history.md, 'cameras between the world's azimuths')")
         return cams
 
     def camera_control(self, num_views: int, elevation: float | None, batch: int, azimuths: list[float] | None = None,

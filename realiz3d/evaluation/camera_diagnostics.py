@@ -1,4 +1,4 @@
-"""Why a text-to-multiview model does or does not follow its cameras (docs/results.md).
+"""Why a text-to-multiview model does or does not follow its cameras (docs/results.md, docs/results_history.md).
 
     python -m realiz3d.evaluation.camera_diagnostics WORLD/SPLIT [CHECKPOINT ...]
 

@@ -64,7 +64,7 @@ CLAIMS = [
      "switcher", "control", "small"),
     # The switcher scored in real mode is what a user of that baseline runs for realistic images;
     # the two comparisons above use its shifted schedule, as for Realiz3D. Added on 2026-11-25,
-    # after the texturing half showed the switcher in real mode well ahead in realism (docs/results.md).
+    # after the texturing half showed the switcher in real mode well ahead in realism (docs/results_history.md).
     ("beats_switcher_real_mode_realism", "Realiz3D keeps more realism than the switcher in real mode", REALIZ3D,
      "switcher (real mode)", "realism", +1),
     ("beats_switcher_real_mode_control", "Realiz3D follows control at least as well as the switcher in real mode "
