@@ -43,8 +43,10 @@ class Plan:
     stage1_lr: float | None = None  # None: stage1.yaml's (0.02) for bias, 0.005 for token and caption
     # share of real images in a stage-2 batch for every method trained with real data (mixed, the
     # switcher, Realiz3D and its ablations but the no-real one; naive and stage 1 keep theirs).
-    # None: the method configs' (0.5). The paper does not give it; 0.25 bought Realiz3D texturing
-    # control at no measured realism cost (docs/results_history.md, "A quarter of the stage-2 batch real")
+    # None: the method configs' (0.5). The paper does not give it; 0.25, then 0.125 (the committed
+    # reproduction v6) bought Realiz3D texturing control at no measured realism cost
+    # (docs/results.md, "An eighth real instead of a quarter"; docs/results_history.md, "A quarter
+    # of the stage-2 batch real")
     real_fraction: float | None = None
     # layer-aware training's range: real samples leave blocks [0, k) frozen, k drawn from
     # {lo..hi}, in every method that trains layer-aware (Realiz3D and its ablations but the

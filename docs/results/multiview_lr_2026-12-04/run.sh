@@ -25,3 +25,16 @@ done
 for arm in A B; do
   ${PY:-python} docs/tools/paired_table.py --a $O/v5_naive_s{0,1,2}/scores.json --b $O/${arm}_s{0,1,2}/scores.json
 done
+
+# Part 2: the same learning rate for Realiz3D (an eighth real, the committed plan's multiview
+# Realiz3D runs from the real-share trial, runs/rf125mv), scored like its validation scores in
+# docs/results/real_fraction_base12k_2026-12-04/multiview/ (shifted schedule; runs/val_rfmv/e_sS):
+for s in 0 1 2; do
+  base=runs/rf125mv/runs/seed$s/multiview/realiz3d
+  [ -f runs/val_rfmv/e_s$s/scores.json ] || $B evaluate --checkpoint $base/final --task multiview --split val --schedule shifted --out runs/val_rfmv/e_s$s
+  if [ ! -f $O/R/seed$s/final/realiz3d_config.json ]; then
+    $B train --config $base/config.yaml out=$O/R/seed$s train.lr=3e-4 train.lr_schedule=cosine train.warmup_steps=20
+  fi
+  [ -f $O/R_s$s/scores.json ] || $B evaluate --checkpoint $O/R/seed$s/final --task multiview --split val --schedule shifted --out $O/R_s$s
+done
+${PY:-python} docs/tools/paired_table.py --a runs/val_rfmv/e_s{0,1,2}/scores.json --b $O/R_s{0,1,2}/scores.json
