@@ -12,23 +12,7 @@ B=${B:-realiz3d}
 PY=${PY:-python}
 O=runs/repro_v6
 test -f $O/results.jsonl || { echo "run docs/results/reproduce_v6_texturing_2026-12-04/run.sh first" >&2; exit 1; }
-if ! grep -q '"task": "multiview"' $O/results.jsonl; then
-  for s in 0 1 2; do
-    mkdir -p $O/runs/seed$s/multiview
-    cp -r runs/repro_v5mv_12k/runs/seed$s/multiview/naive runs/repro_v5mv_12k/runs/seed$s/multiview/ablation_no_real \
-        runs/rf125mv/runs/seed$s/multiview/realiz3d $O/runs/seed$s/multiview/
-  done
-  $PY -c "
-import json
-d = json.load(open('$O/dial.json'))
-d['multiview'] = json.load(open('runs/rf125mv/dial.json'))['multiview']   # seed 0's Realiz3D at an eighth, scored there
-open('$O/dial.json', 'w').write(json.dumps(d, indent=2))
-v5 = [json.loads(l) for l in open('runs/repro_v5mv_12k/results.jsonl')]
-e = [json.loads(l) for l in open('runs/rf125mv/results.jsonl')]
-keep = [r for r in v5 if r['task'] == 'multiview' and r['method'] in ('base', 'naive', 'ablation_no_real')]
-keep += [r for r in e if r['task'] == 'multiview' and r['method'].startswith('realiz3d')]
-open('$O/results.jsonl', 'a').write(''.join(json.dumps(r) + '\n' for r in keep))"
-fi
+$PY docs/tools/take_over_runs.py $O multiview runs/repro_v5mv_12k runs/rf125mv
 $B reproduce --out $O --world worlds/default --tasks multiview --shifter-form token --real-fraction 0.125 \
     --base runs/vw12k/pretrain/final
 $PY docs/tools/snapshot_claims.py $O/results.jsonl docs/results/reproduce_v6_multiview_2026-12-04 multiview \

@@ -14,23 +14,7 @@ set -e
 B=${B:-realiz3d}
 PY=${PY:-python}
 O=runs/repro_v6
-mkdir -p $O/runs
-if [ ! -f $O/results.jsonl ]; then
-  for s in 0 1 2; do
-    mkdir -p $O/runs/seed$s/texturing
-    cp -r runs/repro_v5mv_12k/runs/seed$s/stage1 $O/runs/seed$s/
-    cp -r runs/repro_v5mv_12k/runs/seed$s/texturing/naive runs/repro_v5mv_12k/runs/seed$s/texturing/ablation_no_real \
-        runs/rf125/runs/seed$s/texturing/realiz3d $O/runs/seed$s/texturing/
-  done
-  [ -f runs/rf125/dial.json ] && cp runs/rf125/dial.json $O/   # the dial of seed 0's Realiz3D at an eighth, scored there
-  $PY -c "
-import json
-v5 = [json.loads(l) for l in open('runs/repro_v5mv_12k/results.jsonl')]
-e = [json.loads(l) for l in open('runs/rf125/results.jsonl')]
-keep = [r for r in v5 if r['task'] == 'texturing' and r['method'] in ('base', 'naive', 'ablation_no_real')]
-keep += [r for r in e if r['task'] == 'texturing' and r['method'].startswith('realiz3d')]
-open('$O/results.jsonl', 'w').write(''.join(json.dumps(r) + '\n' for r in keep))"
-fi
+$PY docs/tools/take_over_runs.py $O texturing runs/repro_v5mv_12k runs/rf125 --stage1
 $B reproduce --out $O --world worlds/default --tasks texturing --shifter-form token --real-fraction 0.125 \
     --base runs/vw12k/pretrain/final
 $PY docs/tools/snapshot_claims.py $O/results.jsonl docs/results/reproduce_v6_texturing_2026-12-04 texturing \
