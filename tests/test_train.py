@@ -123,7 +123,7 @@ def test_batches_follow_the_stage(tmp_path, tiny_world):
     assert torch.equal(s2.batch(3, nb).noise, s2.batch(3, nb).noise)
 
 
-ALL_CONFIGS = sorted(p for p in (REPO / "realiz3d" / "configs" / "world").rglob("*.yaml") if p.name != "common.yaml")
+ALL_CONFIGS = sorted(p for p in (REPO / "realiz3d" / "configs" / "world").rglob("*.yaml") if not p.name.endswith("common.yaml"))  # shared settings, not runs
 
 
 @pytest.mark.parametrize("path", ALL_CONFIGS, ids=lambda p: str(p.relative_to(REPO / "realiz3d" / "configs")))
@@ -135,6 +135,20 @@ def test_every_shipped_config_runs_two_steps_on_tiny(tmp_path, tiny_world, path)
     assert (Path(cfg.out) / "final" / "realiz3d_config.json").is_file()
     assert (Path(cfg.out) / "config.yaml").is_file()
     assert len(list((Path(cfg.out) / "checkpoints").iterdir())) == 2  # keep_checkpoints
+
+
+@pytest.mark.parametrize("task", ["texturing", "multiview"])
+def test_every_stage2_method_of_a_task_trains_at_the_same_learning_rate(task):
+    """The reproduction pairs methods by seed: what differs between them must be the method, not
+    the optimiser. The shipped multiview recipe keeps the constant lr it was trained with."""
+    from realiz3d.experiments import ABLATIONS, BASELINES
+    lrs = {m: (c.train.lr, c.train.lr_schedule, c.train.warmup_steps)
+           for m in BASELINES + ("realiz3d",) + ABLATIONS
+           for c in [load_config(REPO / "realiz3d" / "configs" / "world" / task / f"{m if m != 'realiz3d' else 'stage2'}.yaml")]}
+    assert set(lrs.values()) == {(3e-4, "cosine", 20)}, lrs
+    if task == "multiview":
+        shipped = load_config(REPO / "realiz3d" / "configs" / "world" / "multiview" / "shipped.yaml").train
+        assert (shipped.lr, shipped.lr_schedule, shipped.warmup_steps) == (1e-4, "constant", 50)
 
 
 def test_resume_gives_the_weights_of_an_uninterrupted_run(tmp_path, tiny_world):
