@@ -8,4 +8,4 @@ set -e
 D=docs/results/reproduce_v7_multiview_2026-12-04
 mkdir -p runs/repro_v7
 [ -f runs/repro_v7/results.jsonl ] || cp $D/results.jsonl runs/repro_v7/results.jsonl
-MV_OUT=$D bash docs/results/reproduce_v7_texturing_2026-12-04/run_multiview.sh
+bash docs/results/reproduce_v7_texturing_2026-12-04/run_multiview.sh
