@@ -22,7 +22,8 @@ order = ["base", "naive", "mixed", "switcher", "switcher (real mode)", "switcher
          "ablation_no_layer_aware", "ablation_no_reassign", *REFERENCE_ROWS.values()]
 keys = (["realism", "fd_real", "leakage", "normal_agreement", "mask_iou", "cross_view_color", "material_accuracy"]
         if task == "texturing" else
-        ["realism", "realism_null_control", "fd_real", "leakage", "view_accuracy", "camera_use", "kind_accuracy", "cross_view_color"])
+        ["realism", "realism_null_control", "fd_real", "leakage", "view_accuracy", "camera_use", "kind_accuracy",
+         "material_accuracy", "cross_view_color"])
 out = [f"Seeds complete: {complete} (rows of later seeds so far: {len(rows) - len(use)})", "",
        "| method | " + " | ".join(keys) + " |", "|---|" + "---|" * len(keys)]
 for m in order:

@@ -4,9 +4,9 @@
 PY=${PY:-python}
 A=docs/results/reproduce_v6_texturing_2026-12-04/results.jsonl
 B=${1:-docs/results/reproduce_v7_texturing_2026-12-04/results.jsonl}
-for ms in naive:real mixed:real switcher:shifted realiz3d:shifted realiz3d:real ablation_no_stage1:shifted \
+for ms in naive:real mixed:real switcher:shifted realiz3d:shifted "realiz3d (real mode)":real ablation_no_stage1:shifted \
           ablation_no_real:shifted ablation_no_layer_aware:shifted ablation_no_reassign:shifted; do
-  $PY docs/tools/paired_table.py --rows $A $B --task texturing --method ${ms%%:*} --schedule ${ms##*:} \
+  $PY docs/tools/paired_table.py --rows $A $B --task texturing --method "${ms%%:*}" --schedule "${ms##*:}" \
       --names "v6 (1e-4 constant)" "v7 (3e-4 cosine)" --metrics realism normal_agreement mask_iou material_accuracy
   echo
 done
