@@ -128,8 +128,12 @@ def claims(results: list[dict]) -> tuple[dict, list[dict]]:
     for task in sorted({r["task"] for r in results}):
         control = CONTROL_METRIC[task]
         head = {}
+        # material_ratio_to_base: the caption's material read back from Realiz3D's views against the
+        # base model's reading; not part of the goal (the paper claims no such thing), written beside
+        # it because recipes that buy control can lose it (docs/results.md, "No middle learning rate")
         for name, a, b, metric in (("realism_ratio_to_base", REALIZ3D, "base", "realism"),
-                                   ("control_ratio_to_naive", REALIZ3D, "naive", control)):
+                                   ("control_ratio_to_naive", REALIZ3D, "naive", control),
+                                   ("material_ratio_to_base", REALIZ3D, "base", "material_accuracy")):
             xa, xb = _by_seed(results, task, a, metric), _by_seed(results, task, b, metric)
             seeds = sorted(set(xa) & set(xb))
             if seeds and all(xb[s] > 0 for s in seeds):
@@ -154,7 +158,7 @@ def claims(results: list[dict]) -> tuple[dict, list[dict]]:
                 if e["metric"] == control and e["_small"] and e["verdict"] == "holds":
                     e["verdict"] = "inconclusive"
                     e["note"] = "the control is not learned (control_learned does not hold): a small cost cannot be told from none"
-        if len(head) == 2:  # the project's goal: realism >= 0.9x the base model's at control >= 0.95x naive's,
+        if "realism_ratio_to_base" in head and "control_ratio_to_naive" in head:  # the project's goal: realism >= 0.9x the base model's at control >= 0.95x naive's,
             # with the control learned (when the base model's row says whether it is)
             head["meets_goal"] = (head["realism_ratio_to_base"] >= GOAL[0] and head["control_ratio_to_naive"] >= GOAL[1]
                                   and learned is not False)
