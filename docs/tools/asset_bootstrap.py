@@ -24,8 +24,8 @@ import numpy as np
 import torch
 
 from realiz3d.evaluation.claims import t_interval
-from realiz3d.evaluation.evaluators import Evaluators, azimuth_bin
-from realiz3d.evaluation.metrics import image_scores
+from realiz3d.evaluation.evaluators import Evaluators
+from realiz3d.evaluation.metrics import azimuth_targets, image_scores, mask_and_normal_targets
 from realiz3d.experiments import evaluate_checkpoint
 from realiz3d.data import load_synthetic
 from realiz3d.sampling import DomainSchedule
@@ -39,11 +39,8 @@ def per_asset(ev: Evaluators, views: torch.Tensor, assets, task: str) -> tuple[n
     a, n = views.shape[:2]
     s = image_scores(ev, views.reshape(a * n, *views.shape[2:]))
     if task == "multiview":
-        az = torch.tensor([azimuth_bin(c.azimuth - float(m.get("front_azimuth", 0.0)))
-                           for cams, m in zip(assets.cameras, assets.meta) for c in cams])
-        return (s["azimuth"] == az).float().reshape(a, n).sum(1).numpy(), np.full(a, float(n))
-    gt_mask = (assets.mask[:, :, 0].float() / 255 > 0.5).reshape(a * n, *assets.mask.shape[-2:])
-    gt_n = (assets.normal.float() / 127.5 - 1).reshape(a * n, 3, *assets.normal.shape[-2:])
+        return (s["azimuth"] == azimuth_targets(assets)).float().reshape(a, n).sum(1).numpy(), np.full(a, float(n))
+    gt_mask, gt_n = mask_and_normal_targets(assets)
     cos = ((s["normal"] * gt_n).sum(1) * gt_mask).reshape(a, -1).sum(1)
     return cos.double().numpy(), gt_mask.reshape(a, -1).sum(1).double().numpy()
 
@@ -98,16 +95,16 @@ def main() -> None:
     pooled = lambda sm, ct: sm[si, ai].sum(2) / ct[si, ai].sum(2)  # (draws, S)
     boot = (pooled(SB, CB) - pooled(SA, CA)).mean(1)
     lo, hi = np.percentile(boot, [2.5, 97.5])
-    eff, ci = t_interval(list(d))
+    _, ci = t_interval(list(d))
     print(f"B - A, {key}: {d.mean():+.4f}; per seed {', '.join(f'{x:+.4f}' for x in d)}")
-    print(f"  95% t interval over seeds: [{ci[0]:+.4f}, {ci[1]:+.4f}]")
+    print("  95% t interval over seeds: " + (f"[{ci[0]:+.4f}, {ci[1]:+.4f}]" if ci else "- (one seed)"))
     print(f"  95% bootstrap over seeds and assets ({args.draws} draws): [{lo:+.4f}, {hi:+.4f}]")
     if args.out:
         args.out.write_text(json.dumps({"task": args.task, "metric": key, "a": args.a, "b": args.b,
                                         "a_schedule": args.a_schedule, "b_schedule": args.b_schedule,
                                         "per_asset_sum_a": SA.tolist(), "per_asset_count_a": CA.tolist(),
                                         "per_asset_sum_b": SB.tolist(), "per_asset_count_b": CB.tolist(),
-                                        "t_interval": list(ci), "bootstrap_interval": [lo, hi]}, indent=1))
+                                        "t_interval": list(ci) if ci else None, "bootstrap_interval": [lo, hi]}, indent=1))
 
 
 if __name__ == "__main__":

@@ -158,7 +158,8 @@ def claims(results: list[dict]) -> tuple[dict, list[dict]]:
                 if e["metric"] == control and e["_small"] and e["verdict"] == "holds":
                     e["verdict"] = "inconclusive"
                     e["note"] = "the control is not learned (control_learned does not hold): a small cost cannot be told from none"
-        if "realism_ratio_to_base" in head and "control_ratio_to_naive" in head:  # the project's goal: realism >= 0.9x the base model's at control >= 0.95x naive's,
+        if "realism_ratio_to_base" in head and "control_ratio_to_naive" in head:
+            # the project's goal: realism >= 0.9x the base model's at control >= 0.95x naive's,
             # with the control learned (when the base model's row says whether it is)
             head["meets_goal"] = (head["realism_ratio_to_base"] >= GOAL[0] and head["control_ratio_to_naive"] >= GOAL[1]
                                   and learned is not False)

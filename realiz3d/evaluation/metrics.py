@@ -134,6 +134,21 @@ def _known_view_azimuths(assets: SyntheticSet, idx) -> list[list[float]] | None:
     return None if any(a is None for a in azs) else azs
 
 
+def azimuth_targets(assets: SyntheticSet) -> torch.Tensor:
+    """(A*N,) the azimuth bin each view asks for, relative to the object's front (world metadata):
+    what the evaluator's azimuth reading is scored against."""
+    return torch.tensor([azimuth_bin(c.azimuth - float(m.get("front_azimuth", 0.0)))
+                         for cams, m in zip(assets.cameras, assets.meta) for c in cams])
+
+
+def mask_and_normal_targets(assets: SyntheticSet) -> tuple[torch.Tensor, torch.Tensor]:
+    """(A*N, H, W) object masks and (A*N, 3, H, W) normals in [-1, 1] of the assets' views."""
+    a, n = len(assets), assets.num_views
+    gt_mask = (assets.mask[:, :, 0].float() / 255 > 0.5).reshape(a * n, *assets.mask.shape[-2:])
+    gt_n = (assets.normal.float() / 127.5 - 1).reshape(a * n, 3, *assets.normal.shape[-2:])
+    return gt_mask, gt_n
+
+
 def score_views(ev: Evaluators, views: torch.Tensor, assets: SyntheticSet, task: str, real_refs: torch.Tensor | None) -> dict:
     """views: (A, N, 3, H, W) generated for `assets`; real_refs: (M, 3, H, W) real renders."""
     a, n = views.shape[:2]
@@ -151,17 +166,13 @@ def score_views(ev: Evaluators, views: torch.Tensor, assets: SyntheticSet, task:
         ref = image_scores(ev, real_refs)["features"]
         res["fd_real"] = frechet_distance(s["features"], ref)
     if task == "multiview":
-        # the evaluator reads the azimuth relative to the object's front (world metadata)
-        az = torch.tensor([azimuth_bin(c.azimuth - float(m.get("front_azimuth", 0.0)))
-                           for cams, m in zip(assets.cameras, metas) for c in cams])
-        res["view_accuracy"] = float((s["azimuth"] == az).float().mean())
+        res["view_accuracy"] = float((s["azimuth"] == azimuth_targets(assets)).float().mean())
     if task == "texturing":
-        gt_mask = (assets.mask[:, :, 0].float() / 255 > 0.5).reshape(a * n, *assets.mask.shape[-2:])
+        gt_mask, gt_n = mask_and_normal_targets(assets)
         pred = s["mask"]
         inter = (pred & gt_mask).flatten(1).sum(1).float()
         union = (pred | gt_mask).flatten(1).sum(1).float().clamp(min=1)
         res["mask_iou"] = float((inter / union).mean())
-        gt_n = (assets.normal.float() / 127.5 - 1).reshape(a * n, 3, *assets.normal.shape[-2:])
         cos = (s["normal"] * gt_n).sum(1)
         res["normal_agreement"] = float(cos[gt_mask].mean())
         imgs = ((views.clamp(-1, 1) + 1) / 2).permute(0, 1, 3, 4, 2).numpy()
