@@ -367,7 +367,7 @@ def evaluate(
                               rotated_cameras=rotated_cameras)
     out.mkdir(parents=True, exist_ok=True)
     (out / "scores.json").write_text(json.dumps(res, indent=2))
-    typer.echo(json.dumps(res))
+    typer.echo(json.dumps({k: v for k, v in res.items() if not k.startswith("per_asset")}))  # per asset: scores.json
 
 
 @app.command("tune-schedule")

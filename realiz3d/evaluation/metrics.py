@@ -14,6 +14,7 @@ For every asset: generate its N views from its caption with the control the mode
 | cross_view_color | mean colour difference of pixels that see the same surface point in two views (texturing) | lower |
 | view_accuracy_rollK | view_accuracy with each asset's cameras rolled by K views (scored against the rolled cameras): equal to view_accuracy for camera control, lower for a model that memorised "view 0 is the front" | higher |
 | references | the same scores of the assets' own synthetic and real-domain renders (`synthetic_render`, `real_render`): each score's ceiling in each domain (`realiz3d evaluate`) | - |
+| per_asset | the scores above per asset (the mean over its views; `per_asset_weight`: its pixel count where a score pools pixels), for intervals over assets | - |
 | camera_use | relative rise of the denoising loss on the assets' renders when each view is paired with another view's camera (multiview; `realiz3d evaluate`) | higher; 0 = cameras ignored |
 """
 from __future__ import annotations
@@ -157,6 +158,12 @@ def score_views(ev: Evaluators, views: torch.Tensor, assets: SyntheticSet, task:
     metas = assets.meta
     kinds = torch.tensor([KINDS.index(m["kind"]) for m in metas]).repeat_interleave(n)
     mats = torch.tensor([MATERIALS.index(m["material"]) for m in metas]).repeat_interleave(n)
+    per = {  # per asset: the mean over its views (or, with a weight, its pixels)
+        "realism": s["p_real"].reshape(a, n).mean(1),
+        "material_accuracy": (s["material"] == mats).float().reshape(a, n).mean(1),
+        "kind_accuracy": (s["kind"] == kinds).float().reshape(a, n).mean(1),
+    }
+    weight = {}
     res = {
         "realism": float(s["p_real"].mean()),
         "material_accuracy": float((s["material"] == mats).float().mean()),
@@ -166,15 +173,27 @@ def score_views(ev: Evaluators, views: torch.Tensor, assets: SyntheticSet, task:
         ref = image_scores(ev, real_refs)["features"]
         res["fd_real"] = frechet_distance(s["features"], ref)
     if task == "multiview":
-        res["view_accuracy"] = float((s["azimuth"] == azimuth_targets(assets)).float().mean())
+        hit = (s["azimuth"] == azimuth_targets(assets)).float()
+        res["view_accuracy"] = float(hit.mean())
+        per["view_accuracy"] = hit.reshape(a, n).mean(1)
     if task == "texturing":
         gt_mask, gt_n = mask_and_normal_targets(assets)
         pred = s["mask"]
         inter = (pred & gt_mask).flatten(1).sum(1).float()
         union = (pred | gt_mask).flatten(1).sum(1).float().clamp(min=1)
         res["mask_iou"] = float((inter / union).mean())
+        per["mask_iou"] = (inter / union).reshape(a, n).mean(1)
         cos = (s["normal"] * gt_n).sum(1)
         res["normal_agreement"] = float(cos[gt_mask].mean())
+        # pooled over the masked pixels of all views: each asset weighs by its pixel count
+        pix = gt_mask.reshape(a, -1).sum(1).double()
+        per["normal_agreement"] = (cos.double() * gt_mask).reshape(a, -1).sum(1) / pix.clamp(min=1)
+        weight["normal_agreement"] = pix
+    # per-asset scores, so that a comparison can be bootstrapped over assets as well as seeds
+    # (evaluation.claims); pooled as above they give the scores: sum(w * x) / sum(w), w = 1 if absent
+    res["per_asset"] = {k: [round(float(x), 6) for x in v] for k, v in per.items()}
+    if weight:
+        res["per_asset_weight"] = {k: [int(x) for x in v] for k, v in weight.items()}
         imgs = ((views.clamp(-1, 1) + 1) / 2).permute(0, 1, 3, 4, 2).numpy()
         pos = (assets.position.float() / 255).permute(0, 1, 3, 4, 2).numpy()
         msk = (assets.mask[:, :, 0] > 200).numpy()
