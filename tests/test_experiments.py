@@ -731,3 +731,76 @@ def test_plan_freeze_k_reaches_every_layer_aware_method(monkeypatch, tmp_path):
     for bad in ((0, 0), (3, 2), (-1, 2)):
         with pytest.raises(ValueError, match="freeze_k="):
             Plan(world="w", out="o", freeze_k=bad)
+
+
+@pytest.mark.parametrize("task", ["texturing", "multiview"])
+def test_per_asset_scores_pool_to_the_scores(tmp_path, tiny_world, tiny_evaluators, task):
+    """Every evaluation carries each score per asset; pooled the way the score pools (normal
+    agreement weighs each asset by its masked pixels) they give the score back."""
+    from tiny_backbones import save_tiny_checkpoint
+
+    from realiz3d.evaluation.evaluators import Evaluators
+    from realiz3d.experiments import evaluate_checkpoint
+
+    ckpt = save_tiny_checkpoint(tmp_path / "ckpt", {"texturing": "texturing", "multiview": "camera"}[task])
+    r = evaluate_checkpoint(ckpt, task, tiny_world / "heldout", "real", n_assets=3, steps=2,
+                            evaluators=Evaluators(tiny_evaluators), leakage=False)
+    control = {"texturing": ("normal_agreement", "mask_iou"), "multiview": ("view_accuracy",)}[task]
+    assert set(r["per_asset"]) == {"realism", "material_accuracy", "kind_accuracy", *control}
+    for k, xs in r["per_asset"].items():
+        assert len(xs) == 3
+        w = r.get("per_asset_weight", {}).get(k, [1] * 3)
+        assert sum(x * v for x, v in zip(xs, w)) / sum(w) == pytest.approx(r[k], abs=1e-5), k
+    if task == "texturing":  # the assets' silhouettes differ in size: the weights are their pixel counts
+        assert set(r["per_asset_weight"]) == {"normal_agreement"} and len(set(r["per_asset_weight"]["normal_agreement"])) > 1
+
+
+def test_bootstrap_over_seeds_and_assets():
+    """The hierarchical bootstrap: a constant shift is found exactly, a difference carried by one
+    asset of forty has an interval reaching zero, and mismatched sides give no interval."""
+    from realiz3d.evaluation.claims import bootstrap_interval
+
+    rng = np.random.default_rng(1)
+    base = [(rng.uniform(0, 1, 40), np.ones(40)) for _ in range(3)]
+    lo, hi = bootstrap_interval([(x + 0.1, w) for x, w in base], base)
+    assert lo == pytest.approx(0.1) and hi == pytest.approx(0.1)
+    one = [(np.where(np.arange(40) == 0, 1.0, 0.0), np.ones(40))] * 3
+    zero = [(np.zeros(40), np.ones(40))] * 3
+    lo, hi = bootstrap_interval(one, zero)  # +1/40 in every seed, all of it from asset 0
+    assert lo == 0.0 and hi > 0.025
+    # weights: an asset of weight 3 counts three times
+    x = [(np.array([1.0, 0.0]), np.array([3.0, 1.0]))]
+    assert bootstrap_interval(x, [(np.zeros(2), np.array([3.0, 1.0]))])[1] == pytest.approx(1.0)
+    assert bootstrap_interval(base, [(np.zeros(39), np.ones(39))] * 3) is None
+    assert bootstrap_interval(base, base[:2]) is None
+
+
+def test_claim_verdicts_need_both_intervals_to_agree(tmp_path):
+    """With per-asset scores in the rows a claim carries both intervals; where the t interval over
+    seeds holds (the same difference in every seed: zero width) but the bootstrap over assets
+    reaches past the tolerance, the verdict is inconclusive; where both hold, it holds."""
+    from realiz3d.evaluation.claims import write_claims
+
+    def rows(r3d_assets):
+        out = []
+        for seed in range(3):
+            for method, real, acc in (("base", 0.9, np.full(40, 0.25)), ("naive", 0.1, np.full(40, 0.5)),
+                                      ("realiz3d", 0.85, r3d_assets)):
+                out.append({"seed": seed, "task": "multiview", "method": method, "realism": real,
+                            "view_accuracy": float(acc.mean()), "per_asset": {"view_accuracy": acc.tolist()}})
+        return out
+
+    # Realiz3D 0.0125 below naive in every seed, all of it from one asset scoring 0 instead of 0.5
+    doc = write_claims(rows(np.where(np.arange(40) == 0, 0.0, 0.5)), tmp_path / "c.json", "x", [0, 1, 2])
+    c = {e["id"]: e for e in doc["claims"]}["realiz3d_follows_control"]
+    assert c["ci95"] == pytest.approx([-0.0125, -0.0125]) and c["verdict_t"] == "holds"  # within 5% of 0.5
+    assert c["ci95_bootstrap"][0] < -0.025 and c["verdict_bootstrap"] == "inconclusive"
+    assert c["verdict"] == "inconclusive" and "bootstrap" in doc["interval"]
+    # the same mean cost spread over every asset: both intervals hold
+    doc = write_claims(rows(np.full(40, 0.4875)), tmp_path / "c2.json", "x", [0, 1, 2])
+    c = {e["id"]: e for e in doc["claims"]}["realiz3d_follows_control"]
+    assert c["verdict_t"] == c["verdict_bootstrap"] == c["verdict"] == "holds"
+    # rows without per-asset scores: the t interval alone, as before
+    plain = [{k: v for k, v in r.items() if k != "per_asset"} for r in rows(np.full(40, 0.4875))]
+    c = {e["id"]: e for e in write_claims(plain, tmp_path / "c3.json", "x", [0, 1, 2])["claims"]}["realiz3d_follows_control"]
+    assert c["verdict"] == "holds" and "ci95_bootstrap" not in c
