@@ -55,6 +55,11 @@ def test_reproduce_tiny_plan_end_to_end(tmp_path, tiny_world, tiny_evaluators):
     ids = {(c["id"], c["task"]) for c in claims["claims"]}
     assert ("shifting_control", "texturing") in ids and ("realiz3d_follows_control", "multiview") in ids
     assert all(c["verdict"] == "inconclusive" and c["ci95"] is None for c in claims["claims"])  # one seed: no interval
+    # the rows carry per-asset scores, so every claim also has a bootstrap over the assets
+    # (one seed: still inconclusive, the t interval has no width to compare with)
+    rows = [json.loads(x) for x in (out / "results.jsonl").read_text().splitlines()]
+    assert all(len(r["per_asset"]["realism"]) == r["assets"] for r in rows)
+    assert all(c["ci95_bootstrap"] is not None and c["verdict_bootstrap"] == "inconclusive" for c in claims["claims"])
     table = summary["table"]
     assert set(table) == {"multiview", "texturing"}
     assert {"naive", "realiz3d", "realiz3d (real mode)", "realiz3d (synthetic mode)"} <= set(table["texturing"])
@@ -77,7 +82,7 @@ def test_reproduce_tiny_plan_end_to_end(tmp_path, tiny_world, tiny_evaluators):
     assert "<svg" in html and "data:image/png;base64" in html
     # beside the methods' views: what they were given and aim at; and the claims with their verdicts
     for text in ("control: normal maps", "control: cameras, azimuth from the front", "synthetic render (ground truth)",
-                 "real-domain render", "Claims of the paper", "inconclusive"):
+                 "real-domain render", "Claims of the paper", "inconclusive", "95% bootstrap, seeds and assets"):
         assert text in html, text
     assert summary["dial"]["texturing"] and len(summary["dial"]["texturing"]) == 4
     # realism along training: every stage-2 run scored its validation samples at each point

@@ -30,12 +30,18 @@ for m in order:
     if m not in table: continue
     cells = [format_cell(table[m].get(k)) for k in keys]
     out.append(f"| {m} | " + " | ".join(cells) + " |")
-out += ["", "| claim | metric | comparison | effect | 95% interval | per seed | verdict |", "|---|---|---|---|---|---|---|"]
+boot = any(c.get("ci95_bootstrap") for c in doc["claims"])  # rows with per-asset scores: both intervals
+cell = lambda ci: "-" if not ci else f"[{ci[0]:+.3f}, {ci[1]:+.3f}]"
+out += ["", "| claim | metric | comparison | effect | 95% t interval | per seed |"
+        + (" 95% bootstrap, seeds and assets |" if boot else "") + " verdict |",
+        "|---|---|---|---|---|---|" + ("---|" if boot else "") + "---|"]
 for c in doc["claims"]:
-    ci = "-" if not c["ci95"] else f"[{c['ci95'][0]:+.3f}, {c['ci95'][1]:+.3f}]"
     ps = ", ".join(f"{x:+.3f}" for x in c["per_seed"])
     note = f" ({c['note']})" if c.get("note") else ""
-    out.append(f"| {c['claim']} | {c['metric']} | {c['comparison']} | {c['effect']:+.3f} | {ci} | {ps} | **{c['verdict']}**{note} |")
+    if boot and c.get("verdict_t") and c["verdict_t"] != c["verdict_bootstrap"]:
+        note += f" (t: {c['verdict_t']}, bootstrap: {c['verdict_bootstrap']})"
+    bc = f" {cell(c.get('ci95_bootstrap'))} |" if boot else ""
+    out.append(f"| {c['claim']} | {c['metric']} | {c['comparison']} | {c['effect']:+.3f} | {cell(c['ci95'])} | {ps} |{bc} **{c['verdict']}**{note} |")
 out += ["", "headline: " + json.dumps(doc["headline"])]
 (dst / "tables.md").write_text("\n".join(out) + "\n")
 print("\n".join(out))

@@ -141,13 +141,22 @@ def _asset_inputs(world: str | None, task: str, n_assets: int = 6) -> list[tuple
 def _claims_table(claims: list[dict]) -> str:
     if not claims:
         return ""
-    rows = ["<h2>Claims of the paper: paired differences over seeds, 95% interval</h2><table><tr><th>claim</th>"
-            "<th>task</th><th>metric</th><th>comparison</th><th>effect</th><th>95% interval</th><th>verdict</th></tr>"]
+    boot = any(c.get("ci95_bootstrap") for c in claims)
+    rows = ["<h2>Claims of the paper: paired differences over seeds, 95% interval</h2>"
+            + ("<p>Two intervals: Student t over seeds, and a bootstrap over seeds and held-out assets; "
+               "the verdict is theirs where they agree, else inconclusive.</p>" if boot else "")
+            + "<table><tr><th>claim</th><th>task</th><th>metric</th><th>comparison</th><th>effect</th>"
+            + ("<th>95% t interval</th><th>95% bootstrap, seeds and assets</th>" if boot else "<th>95% interval</th>")
+            + "<th>verdict</th></tr>"]
     colors = {"holds": "#dcfce7", "does not hold": "#fee2e2", "inconclusive": "#f3f4f6"}
+
+    def cell(ci):
+        return "-" if not ci else f"[{ci[0]:+.3f}, {ci[1]:+.3f}]"
+
     for c in claims:
-        ci = "-" if not c.get("ci95") else f"[{c['ci95'][0]:+.3f}, {c['ci95'][1]:+.3f}]"
+        ci = f"<td>{cell(c.get('ci95'))}</td>" + (f"<td>{cell(c.get('ci95_bootstrap'))}</td>" if boot else "")
         rows.append(f"<tr><td>{html.escape(c['claim'])}</td><td>{c['task']}</td><td>{c['metric']}</td>"
-                    f"<td>{html.escape(c['comparison'])}</td><td>{c['effect']:+.3f}</td><td>{ci}</td>"
+                    f"<td>{html.escape(c['comparison'])}</td><td>{c['effect']:+.3f}</td>{ci}"
                     f"<td style='background:{colors.get(c['verdict'], '#fff')}'>{c['verdict']}"
                     + (f"<br><small>{html.escape(c['note'])}</small>" if c.get("note") else "") + "</td></tr>")
     rows.append("</table>")
