@@ -70,6 +70,12 @@ class Plan:
     # schedule, EMA weights) this many times, evenly spaced, and the realism critic scores them
     # (OUT/runs/.../validation.jsonl, plotted in the report); 0 = off
     curve_points: int = 3
+    # the rows that also generate with null control for the leakage score (realism_null_control,
+    # leakage): these methods at their own schedule; None = every row. No claim reads it (the
+    # leakage claim compares realism with the base model's), and each one is a second generation
+    # of the row's 40 assets, so the ablations and the other schedules' rows skip it (about 8 of
+    # the 13 rows of a task and seed; since 2026-12-04)
+    leakage_methods: tuple[str, ...] | None = ("naive", "mixed", "switcher", "realiz3d")
 
     def __post_init__(self):
         if self.shifter_form not in SHIFTER_FORMS:
@@ -341,8 +347,10 @@ class PlanRunner:
         is_base = method == "base"
         ck = (task, str(ckpt))
         p = self.plan
+        leakage = p.leakage_methods is None or (method in p.leakage_methods and label == method)
         r = evaluate_checkpoint(ckpt, task, self.held, DomainSchedule(mode), p.eval_assets, p.eval_steps, p.eval_guidance,
                                 evaluators=self.ev, keep_views=keep or is_base, camera=ck not in self._camera_use,
+                                leakage=leakage,
                                 views=self._base_views.get(seed) if is_base else None,
                                 # every method is fine-tuned on plain captions (the paper's data):
                                 # a base pretrained with view words is scored on the same prompts

@@ -60,6 +60,11 @@ def test_reproduce_tiny_plan_end_to_end(tmp_path, tiny_world, tiny_evaluators):
     rows = [json.loads(x) for x in (out / "results.jsonl").read_text().splitlines()]
     assert all(len(r["per_asset"]["realism"]) == r["assets"] for r in rows)
     assert all(c["ci95_bootstrap"] is not None and c["verdict_bootstrap"] == "inconclusive" for c in claims["claims"])
+    # null control (the leakage score) is generated for the headline methods at their own schedule only
+    by_label = {(r["task"], r["method"]): r for r in rows}
+    assert "leakage" in by_label[("texturing", "naive")] and "leakage" in by_label[("multiview", "realiz3d")]
+    assert "leakage" not in by_label[("texturing", "realiz3d (real mode)")]
+    assert "leakage" not in by_label[("multiview", "realiz3d (synthetic mode)")]
     table = summary["table"]
     assert set(table) == {"multiview", "texturing"}
     assert {"naive", "realiz3d", "realiz3d (real mode)", "realiz3d (synthetic mode)"} <= set(table["texturing"])
