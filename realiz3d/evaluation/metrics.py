@@ -189,15 +189,15 @@ def score_views(ev: Evaluators, views: torch.Tensor, assets: SyntheticSet, task:
         pix = gt_mask.reshape(a, -1).sum(1).double()
         per["normal_agreement"] = (cos.double() * gt_mask).reshape(a, -1).sum(1) / pix.clamp(min=1)
         weight["normal_agreement"] = pix
+        imgs = ((views.clamp(-1, 1) + 1) / 2).permute(0, 1, 3, 4, 2).numpy()
+        pos = (assets.position.float() / 255).permute(0, 1, 3, 4, 2).numpy()
+        msk = (assets.mask[:, :, 0] > 200).numpy()
+        res["cross_view_color"] = float(np.nanmean([cross_view_color(imgs[i], pos[i], msk[i]) for i in range(a)]))
     # per-asset scores, so that a comparison can be bootstrapped over assets as well as seeds
     # (evaluation.claims); pooled as above they give the scores: sum(w * x) / sum(w), w = 1 if absent
     res["per_asset"] = {k: [round(float(x), 6) for x in v] for k, v in per.items()}
     if weight:
         res["per_asset_weight"] = {k: [int(x) for x in v] for k, v in weight.items()}
-        imgs = ((views.clamp(-1, 1) + 1) / 2).permute(0, 1, 3, 4, 2).numpy()
-        pos = (assets.position.float() / 255).permute(0, 1, 3, 4, 2).numpy()
-        msk = (assets.mask[:, :, 0] > 200).numpy()
-        res["cross_view_color"] = float(np.nanmean([cross_view_color(imgs[i], pos[i], msk[i]) for i in range(a)]))
     return res
 
 
