@@ -301,6 +301,17 @@ def _summ(values: list[float]) -> dict:
 SWITCHABLE = ("realiz3d", "switcher")  # methods with a domain switch: also scored in each mode
 
 
+def score_row(plan: Plan, ev, checkpoint: Path, task: str, schedule, is_base: bool, **kw) -> dict:
+    """One row of a plan scored as `reproduce` scores it: the held-out split with the plan's
+    evaluation settings; kw: evaluate_checkpoint's (leakage, camera, views, keep_views)."""
+    return evaluate_checkpoint(checkpoint, task, Path(plan.world) / "heldout", schedule, plan.eval_assets,
+                               plan.eval_steps, plan.eval_guidance, evaluators=ev,
+                               # every method is fine-tuned on plain captions (the paper's data):
+                               # a base pretrained with view words is scored on the same prompts
+                               view_words=False if is_base else None,
+                               camera_rolls=(), **kw)  # rolled cameras: `realiz3d evaluate` (2 more passes per model)
+
+
 def row_label(method: str, mode: str) -> str:
     """The results' name of a method scored with a schedule ("shifted": the method's own)."""
     return method if mode == "shifted" or method == "base" else f"{method} ({mode} mode)"
@@ -348,14 +359,9 @@ class PlanRunner:
         ck = (task, str(ckpt))
         p = self.plan
         leakage = p.leakage_methods is None or (method in p.leakage_methods and label == method)
-        r = evaluate_checkpoint(ckpt, task, self.held, DomainSchedule(mode), p.eval_assets, p.eval_steps, p.eval_guidance,
-                                evaluators=self.ev, keep_views=keep or is_base, camera=ck not in self._camera_use,
-                                leakage=leakage,
-                                views=self._base_views.get(seed) if is_base else None,
-                                # every method is fine-tuned on plain captions (the paper's data):
-                                # a base pretrained with view words is scored on the same prompts
-                                view_words=False if is_base else None,
-                                camera_rolls=())  # rolled cameras: `realiz3d evaluate` (they would add 2 passes per model)
+        r = score_row(p, self.ev, ckpt, task, DomainSchedule(mode), is_base, keep_views=keep or is_base,
+                      camera=ck not in self._camera_use, leakage=leakage,
+                      views=self._base_views.get(seed) if is_base else None)
         if task == "multiview":
             r["camera_use"] = self._camera_use.setdefault(ck, r.get("camera_use"))
         v = r.pop("_views", None)

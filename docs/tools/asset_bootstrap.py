@@ -30,6 +30,7 @@ import numpy as np
 from realiz3d.data import load_synthetic
 from realiz3d.evaluation.claims import bootstrap_interval, t_interval
 from realiz3d.evaluation.evaluators import Evaluators
+from realiz3d.evaluation.metrics import asset_scores
 from realiz3d.experiments import evaluate_checkpoint
 from realiz3d.sampling import DomainSchedule
 
@@ -62,8 +63,7 @@ def main() -> None:
         for ck in ckpts:
             r = evaluate_checkpoint(Path(ck), args.task, held, DomainSchedule(sched), args.assets, evaluators=ev,
                                     leakage=False)
-            x = np.asarray(r["per_asset"][key])
-            w = np.asarray(r.get("per_asset_weight", {}).get(key, np.ones_like(x)), dtype=float)
+            x, w = asset_scores(r, key)
             per[side].append((x, w))
             means[side].append(r[key])
             print(f"{side} {ck} ({sched}): {key} {r[key]:.4f}, pooled again {(x * w).sum() / w.sum():.4f}", flush=True)

@@ -22,7 +22,8 @@ import time
 from pathlib import Path
 
 from realiz3d.evaluation.evaluators import Evaluators
-from realiz3d.experiments import evaluate_checkpoint
+from realiz3d.evaluation.metrics import asset_scores
+from realiz3d.experiments import Plan, score_row
 from realiz3d.sampling import DomainSchedule
 
 
@@ -33,15 +34,14 @@ def main() -> None:
     ap.add_argument("--rows", type=Path, help="rows to rescore (default RUN/results.jsonl)")
     ap.add_argument("--base", type=Path, help="the base model's checkpoint, if the row's path is gone")
     args = ap.parse_args()
-    plan = json.loads((args.run / "plan.json").read_text())
+    plan = Plan(**json.loads((args.run / "plan.json").read_text()))
     rows = [json.loads(line) for line in (args.rows or args.run / "results.jsonl").read_text().splitlines()]
     done = {}
     if args.out.is_file():
         for line in args.out.read_text().splitlines():
             r = json.loads(line)
             done[(r["seed"], r["task"], r["method"])] = r
-    held = Path(plan["world"]) / "heldout"
-    ev = Evaluators(plan.get("evaluators"))
+    ev = Evaluators(plan.evaluators)
     base_views: dict[int, object] = {}
     worst = 0.0
     for i, row in enumerate(rows):
@@ -55,19 +55,15 @@ def main() -> None:
             if not (is_base and args.base):
                 raise SystemExit(f"{ck}: checkpoint of row {key} not found")
             ck = args.base
-        r = evaluate_checkpoint(ck, row["task"], held, DomainSchedule(**row["schedule"]), plan["eval_assets"],
-                                plan["eval_steps"], plan["eval_guidance"], evaluators=ev, leakage=False,
-                                keep_views=is_base, views=base_views.get(row["seed"]) if is_base else None,
-                                view_words=False if is_base else None, camera_rolls=())
+        r = score_row(plan, ev, ck, row["task"], DomainSchedule(**row["schedule"]), is_base, leakage=False,
+                      keep_views=is_base, views=base_views.get(row["seed"]) if is_base else None)
         if is_base:
             base_views.setdefault(row["seed"], r["_views"])
         diffs = {}
-        for k, xs in r["per_asset"].items():
-            if k not in row:
-                continue
-            w = r.get("per_asset_weight", {}).get(k) or [1] * len(xs)
-            pooled = sum(a * b for a, b in zip(xs, w)) / sum(w)
-            diffs[k] = pooled - row[k]
+        for k in r["per_asset"]:
+            if k in row:
+                x, w = asset_scores(r, k)
+                diffs[k] = float((x * w).sum() / w.sum()) - row[k]
         d = max(abs(v) for v in diffs.values())
         worst = max(worst, d)
         print(f"[{i + 1}/{len(rows)}] {key}: largest |pooled - row| {d:.2e} "

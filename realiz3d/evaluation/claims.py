@@ -35,7 +35,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .metrics import CONTROL_METRIC
+from .metrics import CONTROL_METRIC, asset_scores
 
 GOAL = (0.9, 0.95)  # realism ratio to base, control ratio to naive
 SMALL_COST = {"realism": 1 - GOAL[0], "control": 1 - GOAL[1]}  # tolerated cost, a share of the reference's score
@@ -137,10 +137,8 @@ def _per_asset(results: list[dict], task: str, method: str, metric: str) -> dict
     """seed -> (per-asset scores, their weights) of a method's rows that carry them."""
     out = {}
     for r in results:
-        if r["task"] == task and r["method"] == method and metric in (r.get("per_asset") or {}):
-            x = np.asarray(r["per_asset"][metric], dtype=float)
-            w = (r.get("per_asset_weight") or {}).get(metric)
-            out[r["seed"]] = (x, np.ones_like(x) if w is None else np.asarray(w, dtype=float))
+        if r["task"] == task and r["method"] == method and (xw := asset_scores(r, metric)) is not None:
+            out[r["seed"]] = xw
     return out
 
 

@@ -201,6 +201,17 @@ def score_views(ev: Evaluators, views: torch.Tensor, assets: SyntheticSet, task:
     return res
 
 
+def asset_scores(scores: dict, metric: str) -> tuple[np.ndarray, np.ndarray] | None:
+    """(per-asset values, their weights) of one metric from score_views' output (or a row that
+    carries it); None without per-asset scores. Pooled, sum(w * x) / sum(w), they give the score."""
+    xs = (scores.get("per_asset") or {}).get(metric)
+    if xs is None:
+        return None
+    x = np.asarray(xs, dtype=float)
+    w = (scores.get("per_asset_weight") or {}).get(metric)
+    return x, (np.ones_like(x) if w is None else np.asarray(w, dtype=float))
+
+
 def roll_cameras(assets: SyntheticSet, k: int) -> SyntheticSet:
     """The same assets with each one's cameras (and camera control) rolled by k views: view i
     is asked for with the camera of view i + k. Images and maps stay: only the request moves."""
