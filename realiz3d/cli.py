@@ -393,6 +393,7 @@ def reproduce(
     world: Path = typer.Option(Path("worlds/default"), help="built-in world folder (built if missing)"),
     quick: bool = typer.Option(False, "--quick", help="the 20-minute version"),
     seeds: Optional[int] = typer.Option(None, help="seeds per method (default 3; --quick: 1)"),
+    first_seed: int = typer.Option(0, help="the first seed (seeds FIRST .. FIRST+SEEDS-1), e.g. 3 to replicate a 3-seed run with fresh seeds"),
     steps: Optional[int] = typer.Option(None, help="fine-tuning steps per method (override)"),
     stage1_steps: Optional[int] = typer.Option(None, help="stage-1 steps (override)"),
     batch_size: Optional[int] = typer.Option(None, help="samples per fine-tuning step (override)"),
@@ -409,6 +410,8 @@ def reproduce(
     from .experiments import ABLATIONS, BASELINES, TASKS, Plan, reproduce as run
 
     kw: dict = {"seeds": seeds} if seeds else {}
+    if first_seed:
+        kw["first_seed"] = first_seed
     if steps:
         kw["steps"] = steps
     if stage1_steps:

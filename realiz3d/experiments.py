@@ -34,6 +34,9 @@ class Plan:
     tasks: tuple[str, ...] = TASKS
     methods: tuple[str, ...] = ("naive", "mixed", "switcher", "realiz3d") + ABLATIONS
     seeds: int = 1
+    # the plan's seeds are first_seed .. first_seed + seeds - 1: a second sitting with fresh seeds
+    # (e.g. 3, 4, 5 beside a committed 0, 1, 2) replicates a run, or merges with it into more seeds
+    first_seed: int = 0
     stage1_steps: int = 600
     stage1_batch_size: int = 64  # single images per stage-1 step
     # the Domain Shifters' form (model.shifter_form): "bias" is the paper's; "token" and "caption"
@@ -78,6 +81,9 @@ class Plan:
     leakage_methods: tuple[str, ...] | None = ("naive", "mixed", "switcher", "realiz3d")
 
     def __post_init__(self):
+        if self.seeds < 1 or self.first_seed < 0:
+            raise InputError(f"seeds={self.seeds}, first_seed={self.first_seed}: expected at least one seed and a "
+                             "first seed >= 0")
         if self.shifter_form not in SHIFTER_FORMS:
             raise InputError(f"shifter_form={self.shifter_form!r}: expected one of {', '.join(SHIFTER_FORMS)}")
         if self.stage1_lr is not None and not self.stage1_lr > 0:
@@ -92,6 +98,10 @@ class Plan:
             if not 0 <= lo <= hi or hi < 1:
                 raise InputError(f"freeze_k=({lo}, {hi}): expected 0 <= lo <= hi and hi >= 1 (blocks [0, k) frozen for "
                                  "real samples; (0, 0) is the no-layer-aware ablation)")
+
+    @property
+    def seed_list(self) -> list[int]:
+        return list(range(self.first_seed, self.first_seed + self.seeds))
 
     def shifter_overrides(self) -> list[str]:
         """Overrides for runs that create Domain Shifters (stage 1, the no-stage-1 ablation)."""
@@ -350,7 +360,7 @@ class PlanRunner:
         from .sampling import DomainSchedule
 
         label = row_label(method, mode)
-        keep = seed == 0 and method in self.report_methods and label == method
+        keep = seed == self.plan.first_seed and method in self.report_methods and label == method
         key = (seed, task, label)
         if key in self._done and not keep:
             self.results.append(self._done[key])
@@ -403,7 +413,7 @@ class PlanRunner:
         (the other half of a plan run in another sitting: `reproduce --tasks ...`)."""
         mine = {(r["seed"], r["task"], r["method"]) for r in self.results}
         other = [r for k, r in self._done.items()
-                 if k not in mine and k[1] not in self.plan.tasks and k[0] < self.plan.seeds]
+                 if k not in mine and k[1] not in self.plan.tasks and k[0] in self.plan.seed_list]
         return self.results + other
 
     def write(self, summary: dict, extra_images=None) -> dict:
@@ -426,7 +436,7 @@ def reproduce(plan: Plan, progress: bool = True, command: str = "realiz3d reprod
 
     t0 = time.time()
     run = PlanRunner(plan, progress)
-    for seed in range(plan.seeds):
+    for seed in plan.seed_list:
         run.run_seed(seed)
     merged = run.merged_results()  # every row is in: the dial adds none
     dial = _dial_cache(run.out)
@@ -437,7 +447,7 @@ def reproduce(plan: Plan, progress: bool = True, command: str = "realiz3d reprod
                 continue
             # the lowest seed whose Realiz3D model is still on disk (a resumed run may have lost the
             # earlier sittings' models); none: scored in earlier sittings only, no dial
-            ckpts = ((seed, run.out / "runs" / f"seed{seed}" / task / "realiz3d" / "final") for seed in range(plan.seeds))
+            ckpts = ((seed, run.out / "runs" / f"seed{seed}" / task / "realiz3d" / "final") for seed in plan.seed_list)
             seed, ckpt = next(((s, c) for s, c in ckpts if (c / "realiz3d_config.json").is_file()), (None, None))
             if ckpt is None:
                 continue
@@ -447,7 +457,7 @@ def reproduce(plan: Plan, progress: bool = True, command: str = "realiz3d reprod
                           "points": realism_control_dial(ckpt, task, run.held, plan, run.ev, known)}
             (run.out / "dial.json").write_text(json.dumps(dial, indent=2))
     earlier = sorted({r["task"] for r in merged} - set(plan.tasks))
-    claims = write_claims(merged, run.out / "claims.json", command, list(range(plan.seeds)), earlier)
+    claims = write_claims(merged, run.out / "claims.json", command, plan.seed_list, earlier)
     return run.write({"dial": {t: d["points"] for t, d in dial.items()},
                       "dial_seed": {t: d.get("seed", 0) for t, d in dial.items()}, "claims": claims,
                       "seconds": round(time.time() - t0, 1)})

@@ -99,6 +99,7 @@ def test_missing_or_malformed_arguments_get_the_usage_error_not_a_traceback(tmp_
 def test_reproduce_options_are_checked_before_any_work(tmp_path):
     for args, words in ((["--shifter-form", "lora"], ["shifter_form='lora'", "bias, token, caption"]),
                         (["--stage1-lr", "-1"], ["stage1_lr=-1.0"]),
+                        (["--first-seed", "-2"], ["first_seed=-2"]),
                         (["--real-fraction", "1"], ["real_fraction=1.0", "between 0 and 1"]),
                         (["--freeze-k", "3"], ["--freeze-k '3'", "LO,HI"]),
                         (["--freeze-k", "4,2"], ["freeze_k=(4, 2)", "lo <= hi"]),

@@ -9,7 +9,7 @@ import torch
 
 from realiz3d.evaluation.evaluators import EvaluatorConfig, azimuth_bin, frechet_distance, train_evaluators
 from realiz3d.evaluation.metrics import cross_view_color
-from realiz3d.errors import InputFileError
+from realiz3d.errors import InputError, InputFileError
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -642,6 +642,41 @@ def test_reproduce_halves_merge_without_training_again(monkeypatch, tmp_path):
     assert "earlier_sittings" not in again["claims"]  # this command ran both tasks itself
     # only the base model's views are generated again (kept for the report; the base model is always here)
     assert all(c[0] == str(ex.BASE_MODEL_DIR) for c in scored[n_scored:])
+
+
+def test_reproduce_with_fresh_seeds_trains_those_seeds_only(monkeypatch, tmp_path):
+    """--first-seed 3 --seeds 2: seeds 3 and 4 are trained and scored (train.seed, rows, claims,
+    the report's views), and the committed seeds' rows in the same folder are left out of them."""
+    import realiz3d.evaluation.report as report
+    import realiz3d.experiments as ex
+
+    trained, kept = [], []
+
+    def fake_eval(ckpt, task, split, sched, *a, views=None, keep_views=False, **kw):
+        kept.append(keep_views)
+        r = {"realism": 0.5, "normal_agreement": 0.2, "task": task, "schedule": sched.to_dict()}
+        if keep_views:
+            r["_views"] = torch.zeros(1)
+        return r
+
+    monkeypatch.setattr(ex, "evaluate_checkpoint", fake_eval)
+    monkeypatch.setattr(ex, "train_method", lambda plan, task, method, seed, stage1, progress:
+                        trained.append(seed) or tmp_path / "gone" / method)
+    monkeypatch.setattr(ex, "_has_base", lambda plan: True)
+    monkeypatch.setattr(report, "write_report", lambda *a, **kw: None)
+    out = tmp_path / "out"
+    out.mkdir()
+    old = {"seed": 0, "task": "texturing", "method": "naive", "realism": 0.9, "normal_agreement": 0.9}
+    (out / "results.jsonl").write_text(json.dumps(old) + "\n")
+    plan = ex.Plan(world=str(tmp_path), out=str(out), tasks=("texturing",), methods=("naive",), seeds=2, first_seed=3)
+    assert plan.seed_list == [3, 4]
+    summary = ex.reproduce(plan, progress=False)
+    assert trained == [3, 4]
+    assert {r["seed"] for r in summary["results"]} == {3, 4}
+    assert summary["claims"]["seeds"] == [3, 4]
+    assert any(kept)  # the first seed's views are kept for the report, as seed 0's are by default
+    with pytest.raises(InputError, match="first_seed=-1"):
+        ex.Plan(world="w", out="o", first_seed=-1)
 
 
 def test_dial_uses_the_lowest_seed_whose_model_is_on_disk(monkeypatch, tmp_path):

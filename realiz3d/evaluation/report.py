@@ -89,10 +89,12 @@ def loss_curves(runs_dir: Path, file: str = "metrics.jsonl", key: str = "loss") 
 
 
 def _curves_section(runs_dir) -> str:
-    """Training loss and realism along training, one plot per task, of seed 0's runs (or of
-    every run where the folder is not laid out by seed)."""
-    by_seed = (Path(runs_dir) / "seed0").is_dir()
-    root = Path(runs_dir) / "seed0" if by_seed else Path(runs_dir)
+    """Training loss and realism along training, one plot per task, of the lowest seed's runs
+    (seed 0 unless the plan starts later; or of every run where the folder is not laid out by
+    seed)."""
+    seed_dirs = sorted((int(d.name[4:]), d) for d in Path(runs_dir).glob("seed*") if d.name[4:].isdigit())
+    by_seed = bool(seed_dirs)
+    root = seed_dirs[0][1] if by_seed else Path(runs_dir)
     parts = []
     for key, file, title, heading in (("loss", "metrics.jsonl", "training loss", "Training loss"),
                                       ("realism", "validation.jsonl", "realism along training",
@@ -107,7 +109,7 @@ def _curves_section(runs_dir) -> str:
         svgs = [x for x in svgs if x]
         if svgs:
             parts.append(f"<h2>{html.escape(heading)}" +
-                         (" (seed 0)" if by_seed else "") + "</h2><div class='row'>" + "".join(svgs) + "</div>")
+                         (f" (seed {seed_dirs[0][0]})" if by_seed else "") + "</h2><div class='row'>" + "".join(svgs) + "</div>")
     return "".join(parts)
 
 
