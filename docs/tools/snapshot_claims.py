@@ -11,7 +11,8 @@ src, dst, task = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3]
 rows = [r for r in map(json.loads, src.read_text().splitlines()) if r["task"] == task]  # the file may hold both tasks
 dst.mkdir(parents=True, exist_ok=True)
 (dst / "results.jsonl").write_text(src.read_text())
-methods = {r["method"] for r in rows if r["seed"] == 0}
+first = min(r["seed"] for r in rows)  # 0, or the plan's --first-seed
+methods = {r["method"] for r in rows if r["seed"] == first}
 complete = sorted(s for s in {r["seed"] for r in rows} if {r["method"] for r in rows if r["seed"] == s} >= methods)
 use = [r for r in rows if r["seed"] in complete]
 cmd = sys.argv[4] if len(sys.argv) > 4 else "realiz3d reproduce --out runs/repro_v2 --world worlds/default --tasks texturing"
