@@ -8,6 +8,7 @@ results.json, results.md (mean and spread over seeds) and report.html.
 """
 from __future__ import annotations
 
+import datetime
 import json
 import statistics
 import time
@@ -353,8 +354,17 @@ class PlanRunner:
             for line in self._rows.read_text().splitlines():
                 r = json.loads(line)
                 self._done[(r["seed"], r["task"], r["method"])] = r
+        self._timings = self.out / "timings.jsonl"  # where the time goes: one line per training run and scoring
         self._camera_use: dict = {}  # camera_use is a property of a checkpoint (scored once, in real mode)
         self._base_views: dict = {}  # seed -> the base model's views: it has no control, both tasks share them
+
+    def log_time(self, what: str, seed: int | None, task: str | None, t0: float) -> None:
+        """OUT/timings.jsonl: the seconds one piece of work took since `t0` and when it finished
+        (work found done by a resumed run is not logged: the file times what ran)."""
+        rec = {"what": what, "seed": seed, "task": task, "seconds": round(time.time() - t0, 1),
+               "finished": datetime.datetime.now().isoformat(timespec="seconds")}
+        with open(self._timings, "a") as f:
+            f.write(json.dumps(rec) + "\n")
 
     def score(self, seed: int, task: str, method: str, ckpt: Path, mode: str) -> dict:
         from .sampling import DomainSchedule
@@ -369,6 +379,7 @@ class PlanRunner:
         ck = (task, str(ckpt))
         p = self.plan
         leakage = p.leakage_methods is None or (method in p.leakage_methods and label == method)
+        t0 = time.time()
         r = score_row(p, self.ev, ckpt, task, DomainSchedule(mode), is_base, keep_views=keep or is_base,
                       camera=ck not in self._camera_use, leakage=leakage,
                       views=self._base_views.get(seed) if is_base else None)
@@ -380,6 +391,7 @@ class PlanRunner:
         if v is not None and keep:
             self.views[(task, label)] = v
         r.update(seed=seed, method=label)
+        self.log_time(f"score {label}" + (" (views for the report)" if key in self._done else ""), seed, task, t0)
         if key not in self._done:
             with open(self._rows, "a") as f:
                 f.write(json.dumps(r) + "\n")
@@ -403,8 +415,15 @@ class PlanRunner:
                     self.results += [self._done[(seed, task, lb)] for lb in labels]
                     continue
                 if stage1 is None and method in ("realiz3d",) + ABLATIONS and method != "ablation_no_stage1":
+                    ran = not (self.out / "runs" / f"seed{seed}" / "stage1" / "final" / "realiz3d_config.json").is_file()
+                    t0 = time.time()
                     stage1 = train_stage1(p, seed, self.progress)
+                    if ran:
+                        self.log_time("train stage1", seed, None, t0)
+                ran, t0 = not (final / "realiz3d_config.json").is_file(), time.time()
                 ckpt = train_method(p, task, method, seed, stage1, self.progress)
+                if ran:
+                    self.log_time(f"train {method}", seed, task, t0)
                 for mode in modes:
                     self.score(seed, task, method, ckpt, mode)
 
@@ -453,14 +472,19 @@ def reproduce(plan: Plan, progress: bool = True, command: str = "realiz3d reprod
                 continue
             known = {mode: r for r in merged if r["seed"] == seed and r["task"] == task
                      for mode in ("real", "synthetic") if r["method"] == row_label("realiz3d", mode)}
+            t1 = time.time()
             dial[task] = {"grid": grid, "seed": seed,
                           "points": realism_control_dial(ckpt, task, run.held, plan, run.ev, known)}
+            run.log_time("dial", seed, task, t1)
             (run.out / "dial.json").write_text(json.dumps(dial, indent=2))
     earlier = sorted({r["task"] for r in merged} - set(plan.tasks))
+    t1 = time.time()
     claims = write_claims(merged, run.out / "claims.json", command, plan.seed_list, earlier)
-    return run.write({"dial": {t: d["points"] for t, d in dial.items()},
-                      "dial_seed": {t: d.get("seed", 0) for t, d in dial.items()}, "claims": claims,
-                      "seconds": round(time.time() - t0, 1)})
+    summary = run.write({"dial": {t: d["points"] for t, d in dial.items()},
+                         "dial_seed": {t: d.get("seed", 0) for t, d in dial.items()}, "claims": claims,
+                         "seconds": round(time.time() - t0, 1)})
+    run.log_time("claims and report", None, None, t1)
+    return summary
 
 
 def _dial_cache(out: Path) -> dict:

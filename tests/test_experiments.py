@@ -95,11 +95,25 @@ def test_reproduce_tiny_plan_end_to_end(tmp_path, tiny_world, tiny_evaluators):
     assert [r["step"] for r in curve] == [1, 2] and all(0 <= r["realism"] <= 1 and r["images"] > 0 for r in curve)
     assert not (out / "runs" / "seed0" / "stage1" / "validation.jsonl").exists()
     assert "Realism along training" in html and "texturing: realism along training" in html
+    # where the time went: every training run and every scored row, once
+    timed = [json.loads(x) for x in (out / "timings.jsonl").read_text().splitlines()]
+    whats = [(t["what"], t["seed"], t["task"]) for t in timed]
+    assert ("train stage1", 0, None) in whats and ("dial", 0, "texturing") in whats
+    for task in ("texturing", "multiview"):
+        for m in ("naive", "realiz3d"):
+            assert whats.count((f"train {m}", 0, task)) == 1
+        assert whats.count(("score realiz3d (real mode)", 0, task)) == 1
+    assert len([w for w in whats if w[0].startswith("score ")]) == len(rows)
+    assert all(t["seconds"] >= 0 and t["finished"] for t in timed)
     # re-running picks up finished runs and scores instead of redoing them
     lines = (out / "results.jsonl").read_text().splitlines()
     again = reproduce(plan, progress=False)
     assert [r["realism"] for r in again["results"]] == [r["realism"] for r in summary["results"]]
     assert (out / "results.jsonl").read_text().splitlines() == lines  # nothing scored twice
+    # ... and logs only what it did again: the report's views and the claims
+    new = [json.loads(x)["what"] for x in (out / "timings.jsonl").read_text().splitlines()[len(timed):]]
+    assert not any(w.startswith("train ") for w in new) and "claims and report" in new
+    assert all(w == "claims and report" or w.endswith("(views for the report)") for w in new), new
 
 
 def test_demo_tiny_plan_writes_the_report(tmp_path, tiny_world, tiny_evaluators):
