@@ -356,7 +356,9 @@ class PlanRunner:
                 self._done[(r["seed"], r["task"], r["method"])] = r
         self._timings = self.out / "timings.jsonl"  # where the time goes: one line per training run and scoring
         self._camera_use: dict = {}  # camera_use is a property of a checkpoint (scored once, in real mode)
-        self._base_views: dict = {}  # seed -> the base model's views: it has no control, both tasks share them
+        # the base model's views: it has no control, so both tasks share them, and every seed too (the
+        # evaluation's noise is the same for every seed: score_row draws it from EvalSettings' seed 0)
+        self._base_views = None
 
     def log_time(self, what: str, seed: int | None, task: str | None, t0: float) -> None:
         """OUT/timings.jsonl: the seconds one piece of work took since `t0` and when it finished
@@ -382,12 +384,12 @@ class PlanRunner:
         t0 = time.time()
         r = score_row(p, self.ev, ckpt, task, DomainSchedule(mode), is_base, keep_views=keep or is_base,
                       camera=ck not in self._camera_use, leakage=leakage,
-                      views=self._base_views.get(seed) if is_base else None)
+                      views=self._base_views if is_base else None)
         if task == "multiview":
             r["camera_use"] = self._camera_use.setdefault(ck, r.get("camera_use"))
         v = r.pop("_views", None)
-        if is_base:
-            self._base_views.setdefault(seed, v)
+        if is_base and self._base_views is None:
+            self._base_views = v
         if v is not None and keep:
             self.views[(task, label)] = v
         r.update(seed=seed, method=label)
