@@ -154,12 +154,23 @@ def _has_base(plan: Plan) -> bool:
     return plan.init == "base" and (base_dir(plan) / "realiz3d_config.json").is_file()
 
 
+def run_dir(plan: Plan, seed: int, task: str | None = None, method: str = "stage1") -> Path:
+    """OUT/runs/seedS/TASK/METHOD (stage 1, shared by both tasks: OUT/runs/seedS/stage1)."""
+    d = Path(plan.out) / "runs" / f"seed{seed}"
+    return d / "stage1" if task is None else d / task / method
+
+
+def trained(run: Path) -> bool:
+    """Whether a training run's final/ folder is complete."""
+    return (run / "final" / "realiz3d_config.json").is_file()
+
+
 def train_method(plan: Plan, task: str, method: str, seed: int, stage1: Path | None, progress: bool = True) -> Path:
     from .config import load_config, stage_sources
     from .train import train
 
-    out = Path(plan.out) / "runs" / f"seed{seed}" / task / method
-    if (out / "final" / "realiz3d_config.json").is_file():
+    out = run_dir(plan, seed, task, method)
+    if trained(out):
         return out / "final"  # already trained (reproduce can be re-run after an interruption)
     name = "stage2" if method == "realiz3d" else method
     extra = _init_args(plan)
@@ -183,8 +194,8 @@ def train_stage1(plan: Plan, seed: int, progress: bool = True) -> Path:
     from .config import load_config
     from .train import train
 
-    out = Path(plan.out) / "runs" / f"seed{seed}" / "stage1"
-    if not (out / "final" / "realiz3d_config.json").is_file():
+    out = run_dir(plan, seed)
+    if not trained(out):
         lr = plan.stage1_lr or (0.005 if plan.shifter_form in PER_TOKEN_FORMS else None)
         extra = _init_args(plan) + plan.shifter_overrides() + ([f"train.lr={lr}"] if lr else [])
         overrides = _train_overrides(plan, out, seed, plan.stage1_steps, extra)
@@ -412,17 +423,17 @@ class PlanRunner:
             for method in p.methods:
                 modes = ("real", "shifted", "synthetic") if self.modes and method in SWITCHABLE else ("shifted",)
                 labels = [row_label(method, m) for m in modes]
-                final = self.out / "runs" / f"seed{seed}" / task / method / "final"
-                if all((seed, task, lb) in self._done for lb in labels) and not (final / "realiz3d_config.json").is_file():
+                here = run_dir(p, seed, task, method)
+                if all((seed, task, lb) in self._done for lb in labels) and not trained(here):
                     self.results += [self._done[(seed, task, lb)] for lb in labels]
                     continue
                 if stage1 is None and method in ("realiz3d",) + ABLATIONS and method != "ablation_no_stage1":
-                    ran = not (self.out / "runs" / f"seed{seed}" / "stage1" / "final" / "realiz3d_config.json").is_file()
+                    ran = not trained(run_dir(p, seed))
                     t0 = time.time()
                     stage1 = train_stage1(p, seed, self.progress)
                     if ran:
                         self.log_time("train stage1", seed, None, t0)
-                ran, t0 = not (final / "realiz3d_config.json").is_file(), time.time()
+                ran, t0 = not trained(here), time.time()
                 ckpt = train_method(p, task, method, seed, stage1, self.progress)
                 if ran:
                     self.log_time(f"train {method}", seed, task, t0)
@@ -468,8 +479,8 @@ def reproduce(plan: Plan, progress: bool = True, command: str = "realiz3d reprod
                 continue
             # the lowest seed whose Realiz3D model is still on disk (a resumed run may have lost the
             # earlier sittings' models); none: scored in earlier sittings only, no dial
-            ckpts = ((seed, run.out / "runs" / f"seed{seed}" / task / "realiz3d" / "final") for seed in plan.seed_list)
-            seed, ckpt = next(((s, c) for s, c in ckpts if (c / "realiz3d_config.json").is_file()), (None, None))
+            seed = next((s for s in plan.seed_list if trained(run_dir(plan, s, task, "realiz3d"))), None)
+            ckpt = None if seed is None else run_dir(plan, seed, task, "realiz3d") / "final"
             if ckpt is None:
                 continue
             known = {mode: r for r in merged if r["seed"] == seed and r["task"] == task
@@ -592,7 +603,7 @@ def run_demo(world: Path, out: Path, plan: Plan | None = None, progress: bool = 
     # text-to-multiview for a few prompts: this demo's Realiz3D camera model, and the shipped
     # one (trained long enough to turn the object)
     (out / "multiview").mkdir(exist_ok=True)
-    models = [("", Path(plan.out) / "runs" / "seed0" / "multiview" / "realiz3d" / "final", "realiz3d")]
+    models = [("", run_dir(plan, plan.first_seed, "multiview", "realiz3d") / "final", "realiz3d")]
     if (MULTIVIEW_MODEL_DIR / "realiz3d_config.json").is_file():
         models.append(("shipped_", MULTIVIEW_MODEL_DIR, "shipped multiview model"))
     for prefix, ckpt, name in models:
@@ -602,7 +613,7 @@ def run_demo(world: Path, out: Path, plan: Plan | None = None, progress: bool = 
             img.resize((img.width * 4, img.height * 4), Image.NEAREST).save(out / "multiview" / f"{prefix}{p.replace(' ', '_')}.png")
         run.views[("text-to-multiview", name)] = gen.views
     # texturing of held-out meshes
-    tex_pipe = Realiz3DPipeline.from_pretrained(Path(plan.out) / "runs" / "seed0" / "texturing" / "realiz3d" / "final")
+    tex_pipe = Realiz3DPipeline.from_pretrained(run_dir(plan, plan.first_seed, "texturing", "realiz3d") / "final")
     assets = load_synthetic(run.held, limit=3)
     tex_reports = []
     for item, cap in track(list(zip(assets.ids, assets.captions)), "texturing held-out meshes"):
