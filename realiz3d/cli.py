@@ -403,6 +403,7 @@ def reproduce(
     shifter_form: str = typer.Option("bias", help="Domain Shifters: bias (the paper's), token or caption (beyond it)"),
     stage1_lr: Optional[float] = typer.Option(None, help="stage-1 learning rate (default: 0.02 for bias, 0.005 for token and caption)"),
     real_fraction: Optional[float] = typer.Option(None, help="share of real images in stage-2 batches of the methods trained with real data (default: their configs', 0.5)"),
+    real_loss_weight: Optional[float] = typer.Option(None, help="weight of a real sample's error in the stage-2 loss of the same methods (synthetic: 1; default 1)"),
     freeze_k: Optional[str] = typer.Option(None, help="layer-aware training: real samples leave blocks [0, k) frozen, k drawn from LO..HI, e.g. 3,5 (default: the configs', 1,3)"),
     base: Optional[Path] = typer.Option(None, help="base model every method starts from (a checkpoint folder; default: the shipped realiz3d/weights/base)"),
 ):
@@ -437,6 +438,8 @@ def reproduce(
         kw["stage1_lr"] = stage1_lr
     if real_fraction is not None:
         kw["real_fraction"] = real_fraction
+    if real_loss_weight is not None:
+        kw["real_loss_weight"] = real_loss_weight
     if freeze_k is not None:
         m = re.fullmatch(r"\s*(\d+)\s*,\s*(\d+)\s*", freeze_k)
         if not m:

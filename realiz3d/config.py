@@ -250,6 +250,9 @@ class TrainSection:
     max_grad_norm: float = 1.0
     ema_decay: float = 0.0  # 0 = no EMA
     real_fraction: float = 0.5  # share of real samples (stage1, stage2, mixed, switcher)
+    # weight of a real sample's error in the batch mean (synthetic samples weigh 1): a smaller
+    # weight keeps the real samples in every batch but lets them pull less on the shared weights
+    real_loss_weight: float = 1.0
     freeze_k: list[int] = field(default_factory=lambda: [0, 0])  # layer-aware training: k ~ U{lo..hi}
     reassign_p: float = 0.0  # domain reassignment probability
     reassign_k: list[int] = field(default_factory=lambda: [1, 1])  # k' ~ U{lo..hi}
@@ -297,6 +300,8 @@ class TrainSection:
                 raise ConfigError(f"train.{name}={v}: expected [lo, hi] with 0 <= lo <= hi")
         if self.lr <= 0:
             raise ConfigError(f"train.lr={self.lr}: expected a positive number")
+        if not self.real_loss_weight >= 0:
+            raise ConfigError(f"train.real_loss_weight={self.real_loss_weight}: expected a weight >= 0")
         if self.control_lr_scale <= 0:
             raise ConfigError(f"train.control_lr_scale={self.control_lr_scale}: expected a positive number")
         if self.domain_lr_scale <= 0:

@@ -52,6 +52,11 @@ class Plan:
     # (docs/results.md, "An eighth real instead of a quarter"; docs/results_history.md, "A quarter
     # of the stage-2 batch real")
     real_fraction: float | None = None
+    # weight of a real sample's error in the stage-2 loss of the same methods (synthetic samples
+    # weigh 1); None: the configs' (1). Beyond the paper: a lever on how much the real samples
+    # pull on the shared weights without changing how many there are (an untried lever of
+    # docs/results.md, "Where the texturing control goes")
+    real_loss_weight: float | None = None
     # layer-aware training's range: real samples leave blocks [0, k) frozen, k drawn from
     # {lo..hi}, in every method that trains layer-aware (Realiz3D and its ablations but the
     # no-layer-aware one). None: the method configs' ((1, 3) of the built-in model's 6 blocks).
@@ -94,6 +99,9 @@ class Plan:
         if self.real_fraction is not None and not 0 < self.real_fraction < 1:
             raise InputError(f"real_fraction={self.real_fraction}: expected a share between 0 and 1 (both excluded; "
                              "0 is the no-real-data ablation)")
+        if self.real_loss_weight is not None and not self.real_loss_weight >= 0:
+            raise InputError(f"real_loss_weight={self.real_loss_weight}: expected a weight >= 0 (1: a real sample "
+                             "weighs as a synthetic one)")
         if self.freeze_k is not None:
             lo, hi = self.freeze_k
             if not 0 <= lo <= hi or hi < 1:
@@ -184,6 +192,8 @@ def train_method(plan: Plan, task: str, method: str, seed: int, stage1: Path | N
     cfg = load_config(CONFIG_DIR / task / f"{name}.yaml", _train_overrides(plan, out, seed, plan.steps, extra))
     if plan.real_fraction is not None and stage_sources(cfg) == (True, True):  # methods trained with real data only
         cfg.train.real_fraction = plan.real_fraction  # Plan checked it is in (0, 1)
+    if plan.real_loss_weight is not None and stage_sources(cfg) == (True, True):
+        cfg.train.real_loss_weight = plan.real_loss_weight
     if plan.freeze_k is not None and list(cfg.train.freeze_k) != [0, 0]:  # layer-aware methods only
         cfg.train.freeze_k = list(plan.freeze_k)
     train(cfg, progress=progress)

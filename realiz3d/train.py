@@ -222,7 +222,8 @@ def _train_step(run: Run, step: int) -> tuple[float, float, bool]:
         mb = local.select(mi)
         ctx = contextlib.nullcontext() if j == len(micro) - 1 else accel.no_sync(run.dmodel)
         with ctx:
-            loss = batch_loss(run.dmodel, run.model, mb, run.text, run.objective, accel.device, run.codec)
+            loss = batch_loss(run.dmodel, run.model, mb, run.text, run.objective, accel.device, run.codec,
+                              real_weight=t.real_loss_weight)
             accel.backward(loss / t.grad_accum)
         loss_sum += loss.detach() / t.grad_accum
     grad_norm = accel.clip_grad_norm_(run.params, t.max_grad_norm) if t.max_grad_norm > 0 else _grad_norm(run.params)
@@ -265,7 +266,9 @@ def _export(run: Run) -> None:
     export_final(run.model, run.ema, run.params, Path(cfg.out) / "final", backbone=not adapters_only)
 
 
-def batch_loss(dmodel, model, mb: Batch, text, objective, device, codec=None) -> torch.Tensor:
+def batch_loss(dmodel, model, mb: Batch, text, objective, device, codec=None, real_weight: float = 1.0) -> torch.Tensor:
+    """The batch's loss: the mean over its samples of each one's squared error, real samples
+    weighted by `real_weight` (train.real_loss_weight; 1 = the plain mean)."""
     x0 = mb.x0.to(device)
     if not mb.encoded:  # pixels of a latent backbone: through the VAE now (no cache)
         mean, std = codec.encode(x0)
@@ -275,7 +278,10 @@ def batch_loss(dmodel, model, mb: Batch, text, objective, device, codec=None) ->
     pred = dmodel(xt, tmodel, cond, control=None if mb.control is None else mb.control.to(device),
                   domain=mb.domain.to(device) if model.has_domain else None,
                   multiview=mb.multiview.to(device), freeze_k=None if mb.freeze_k is None else mb.freeze_k.to(device))
-    return per_sample_mse(pred, target).mean()
+    per = per_sample_mse(pred, target)
+    if real_weight != 1.0:
+        per = per * torch.where(mb.is_real.to(per.device), real_weight, 1.0)
+    return per.mean()
 
 
 def _grad_norm(params) -> torch.Tensor:

@@ -101,6 +101,7 @@ def test_reproduce_options_are_checked_before_any_work(tmp_path):
                         (["--stage1-lr", "-1"], ["stage1_lr=-1.0"]),
                         (["--first-seed", "-2"], ["first_seed=-2"]),
                         (["--real-fraction", "1"], ["real_fraction=1.0", "between 0 and 1"]),
+                        (["--real-loss-weight", "-0.5"], ["real_loss_weight=-0.5", "weight >= 0"]),
                         (["--freeze-k", "3"], ["--freeze-k '3'", "LO,HI"]),
                         (["--freeze-k", "4,2"], ["freeze_k=(4, 2)", "lo <= hi"]),
                         (["--methods", "naive,magic"], ["--methods", "magic"]),

@@ -770,6 +770,29 @@ def test_plan_real_fraction_reaches_every_method_trained_with_real_data(monkeypa
             Plan(world="w", out="o", real_fraction=bad)
 
 
+def test_plan_real_loss_weight_reaches_every_method_trained_with_real_data(monkeypatch, tmp_path):
+    """--real-loss-weight W: the methods trained with real data in stage 2 weigh their real
+    samples' errors by W; naive, the no-real ablation and stage 1 keep 1; unset: 1 everywhere."""
+    import realiz3d.train as tr
+    from realiz3d.experiments import ABLATIONS, BASELINES, Plan, train_method, train_stage1
+
+    seen = {}
+    monkeypatch.setattr(tr, "train", lambda cfg, progress=True: seen.__setitem__(Path(cfg.out).name,
+                                                                                 cfg.train.real_loss_weight))
+    for w in (None, 0.25):
+        seen.clear()
+        plan = Plan.preset("tiny", "w", str(tmp_path / str(w)), real_loss_weight=w)
+        s1 = train_stage1(plan, 0, progress=False)
+        for method in BASELINES + ("realiz3d",) + ABLATIONS:
+            train_method(plan, "texturing", method, 0, s1, progress=False)
+        want = 1.0 if w is None else w
+        assert seen == {"stage1": 1.0, "naive": 1.0, "ablation_no_real": 1.0, "mixed": want, "switcher": want,
+                        "realiz3d": want, "ablation_no_layer_aware": want, "ablation_no_reassign": want,
+                        "ablation_no_stage1": want}, seen
+    with pytest.raises(ValueError, match="real_loss_weight=-1"):
+        Plan(world="w", out="o", real_loss_weight=-1.0)
+
+
 def test_plan_freeze_k_reaches_every_layer_aware_method(monkeypatch, tmp_path):
     """--freeze-k LO,HI: Realiz3D and the ablations that train layer-aware get the range; the
     no-layer-aware ablation keeps (0, 0) and the methods without it keep theirs; unset: (1, 3)."""

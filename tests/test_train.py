@@ -590,3 +590,39 @@ def test_view_words_need_data_that_says_where_the_front_is(tmp_path, tiny_world)
     cfg.data.view_words = 0.5
     with pytest.raises(ConfigError, match="does not say where each image's object faces"):
         Data(cfg, 16, progress=False)
+
+
+def test_real_samples_weigh_train_real_loss_weight_in_the_batch_loss():
+    """train.real_loss_weight w: the loss is the mean over samples of each one's error, a real
+    sample's times w; w = 1 is the plain mean, and a batch with no real sample does not change."""
+    from realiz3d.batches import Batch
+    from realiz3d.objectives import FlowMatching, per_sample_mse
+    from realiz3d.train import batch_loss
+
+    g = torch.Generator().manual_seed(0)
+    x0, noise, pred = (torch.randn(4, 1, 3, 4, 4, generator=g) for _ in range(3))
+    u = torch.rand(4, generator=g)
+    obj = FlowMatching()
+    per = per_sample_mse(pred, obj.noisy(x0, noise, u)[2])
+    assert len(set(per.tolist())) == 4  # four different errors: a wrong weighting cannot hide
+
+    class Text:
+        def encode(self, captions, device):
+            return None
+
+    class Model:
+        has_domain = False
+
+    def loss(is_real, w):
+        mb = Batch(x0, ["a mug"] * 4, None, torch.zeros(4, 2), torch.zeros(4, dtype=torch.bool), None,
+                   torch.tensor(is_real), noise, u)
+        return float(batch_loss(lambda *a, **k: pred, Model(), mb, Text(), obj, "cpu", real_weight=w))
+
+    mixed = [True, False, False, True]
+    assert loss(mixed, 1.0) == pytest.approx(float(per.mean()))
+    assert loss(mixed, 0.25) == pytest.approx(float((per * torch.tensor([0.25, 1, 1, 0.25])).mean()))
+    assert loss(mixed, 0.0) == pytest.approx(float(per[1:3].sum() / 4))
+    assert loss([False] * 4, 0.25) == pytest.approx(float(per.mean()))
+    assert tiny_cfg(Path("o"), "w", "stage2").train.real_loss_weight == 1.0
+    with pytest.raises(ConfigError, match="train.real_loss_weight=-0.5"):
+        tiny_cfg(Path("o"), "w", "stage2", real_loss_weight=-0.5)
