@@ -377,11 +377,29 @@ def tune_schedule_cmd(
     out: Path = typer.Option(..., "--out", help="output JSON file"),
     world: Path = typer.Option(Path("worlds/default"), help="built-in world (its val/ split is used)"),
     steps: int = typer.Option(20, help="denoising steps"),
+    blocks: str = typer.Option("0,1,2,3,4", help="L values to sweep (blocks [0, L) synthetic), comma-separated"),
+    fractions: str = typer.Option("0,0.2,0.4,0.6", help="s values to sweep (the first s of the steps shifted), comma-separated"),
+    realism_keep: float = typer.Option(0.95, help="keep the realism of the all-real schedule within this factor "
+                                                  "(e.g. 0.9 for the reproduction goal's floor)"),
 ):
-    """Tune the shifted schedule (L, s) once on the validation split (never the held-out one)."""
+    """Tune the shifted schedule (L, s) once on the validation split (never the held-out one):
+    the best control whose realism stays within --realism-keep of the all-real schedule's."""
     from .experiments import tune_schedule
 
-    res = tune_schedule(checkpoint, task, world / "val", steps=steps)
+    if not 0 < realism_keep <= 1:
+        raise InputError(f"--realism-keep {realism_keep}: expected a factor in (0, 1]")
+    grid = {}
+    for name, text, kind in (("--blocks", blocks, int), ("--fractions", fractions, float)):
+        try:
+            grid[name] = tuple(kind(v) for v in text.split(",") if v.strip())
+        except ValueError:
+            raise InputError(f"{name} {text!r}: expected comma-separated {'block counts' if kind is int else 'numbers'}") from None
+        if not grid[name]:
+            raise InputError(f"{name} {text!r}: expected at least one value")
+    if any(b < 0 for b in grid["--blocks"]) or any(not 0 <= f <= 1 for f in grid["--fractions"]):
+        raise InputError(f"--blocks {blocks!r} / --fractions {fractions!r}: expected L >= 0 and s in [0, 1]")
+    res = tune_schedule(checkpoint, task, world / "val", blocks=grid["--blocks"], fractions=grid["--fractions"],
+                        steps=steps, realism_keep=realism_keep)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(res, indent=2))
     typer.echo(json.dumps(res["chosen"]))

@@ -303,18 +303,18 @@ def tune_schedule(checkpoint: Path, task: str, val_dir: Path, blocks=(0, 1, 2, 3
     control_key = CONTROL_METRIC[task]
     num_blocks = Realiz3DTransformer.from_pretrained(checkpoint).num_blocks
     rows, seen = [], set()
-    for L in blocks:
-        for s in fractions:
-            # every (0, s) and (L, 0) is the all-real schedule: score each distinct schedule once
-            same = tuple(DomainSchedule("shifted", blocks=L, fraction=s).canonical(steps, num_blocks).to_dict().values())
-            if same in seen:
-                continue
-            seen.add(same)
-            sched = DomainSchedule("shifted", blocks=L, fraction=s)
-            r = evaluate_checkpoint(checkpoint, task, val_dir, sched, n_assets, steps, evaluators=ev, leakage=False)
-            rows.append({"L": L, "s": s, "realism": r["realism"], "control": r.get(control_key, float("nan")),
-                         "fd_real": r.get("fd_real")})
-    base = next(r for r in rows if r["L"] == 0 or r["s"] == 0)
+    # the all-real schedule first (the realism to keep), then the grid; every (0, s) and (L, 0)
+    # is the all-real schedule: score each distinct schedule once
+    for L, s in [(0, 0.0)] + [(L, s) for L in blocks for s in fractions]:
+        same = tuple(DomainSchedule("shifted", blocks=L, fraction=s).canonical(steps, num_blocks).to_dict().values())
+        if same in seen:
+            continue
+        seen.add(same)
+        sched = DomainSchedule("shifted", blocks=L, fraction=s)
+        r = evaluate_checkpoint(checkpoint, task, val_dir, sched, n_assets, steps, evaluators=ev, leakage=False)
+        rows.append({"L": L, "s": s, "realism": r["realism"], "control": r.get(control_key, float("nan")),
+                     "fd_real": r.get("fd_real")})
+    base = rows[0]  # the all-real schedule
     ok = [r for r in rows if r["realism"] >= realism_keep * base["realism"]]
     best = max(ok, key=lambda r: (r["control"], r["realism"]))
     return {"checkpoint": str(checkpoint), "task": task, "split": str(val_dir), "control_metric": control_key,

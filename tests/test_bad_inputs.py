@@ -96,6 +96,16 @@ def test_missing_or_malformed_arguments_get_the_usage_error_not_a_traceback(tmp_
         assert all(w in r.stderr for w in words), r.stderr
 
 
+def test_tune_schedule_options_are_checked_before_any_work(tmp_path):
+    for args, words in ((["--blocks", "2,x"], ["--blocks '2,x'", "block counts"]),
+                        (["--fractions", "0.5,2"], ["--fractions '0.5,2'", "s in [0, 1]"]),
+                        (["--blocks", ","], ["--blocks ','", "at least one"]),
+                        (["--realism-keep", "1.5"], ["--realism-keep 1.5", "(0, 1]"])):
+        r = cli("tune-schedule", "--checkpoint", tmp_path / "none", "--task", "texturing", "--out", tmp_path / "t.json", *args)
+        one_line_error(r, *words)
+    assert not (tmp_path / "t.json").exists()
+
+
 def test_reproduce_options_are_checked_before_any_work(tmp_path):
     for args, words in ((["--shifter-form", "lora"], ["shifter_form='lora'", "bias, token, caption"]),
                         (["--stage1-lr", "-1"], ["stage1_lr=-1.0"]),

@@ -283,6 +283,12 @@ def test_tune_schedule_scores_each_distinct_schedule_once_and_keeps_realism(monk
     ok = [r for r in res["sweep"] if r["realism"] >= 0.95 * 0.8]
     best = max(ok, key=lambda r: r["control"])
     assert res["chosen"] == {"blocks": best["L"], "fraction": best["s"]} and best["L"] * best["s"] > 0
+    # a grid without the all-real schedule still keeps its realism; a lower floor goes further
+    calls.clear()
+    res = ex.tune_schedule(tmp_path, "texturing", tmp_path, blocks=(3, 6), fractions=(0.5,), realism_keep=0.7)
+    assert calls == [(0, 0.0), (3, 0.5), (6, 0.5)]
+    # realism 0.8 / 0.65 / 0.5: within 0.7 of 0.8 only L = 3 (0.65 >= 0.56); L = 6 has more control
+    assert res["chosen"] == {"blocks": 3, "fraction": 0.5} and res["realism_keep"] == 0.7
 
 
 def test_shipped_evaluators_record_their_held_out_scores():
