@@ -305,7 +305,10 @@ def tune_schedule(checkpoint: Path, task: str, val_dir: Path, blocks=(0, 1, 2, 3
     rows, seen = [], set()
     # the all-real schedule first (the realism to keep), then the grid; every (0, s) and (L, 0)
     # is the all-real schedule: score each distinct schedule once
-    for L, s in [(0, 0.0)] + [(L, s) for L in blocks for s in fractions]:
+    from .progress import track
+
+    grid = [(0, 0.0)] + [(L, s) for L in blocks for s in fractions]
+    for L, s in track(grid, "sweeping (L, s) on the validation split", total=len(grid)):
         same = tuple(DomainSchedule("shifted", blocks=L, fraction=s).canonical(steps, num_blocks).to_dict().values())
         if same in seen:
             continue
