@@ -190,10 +190,11 @@ def train_method(plan: Plan, task: str, method: str, seed: int, stage1: Path | N
         extra += [f"train.validate_every={max(1, plan.steps // plan.curve_points)}",
                   f"train.validate_critic={plan.evaluators or 'builtin'}"]
     cfg = load_config(CONFIG_DIR / task / f"{name}.yaml", _train_overrides(plan, out, seed, plan.steps, extra))
-    if plan.real_fraction is not None and stage_sources(cfg) == (True, True):  # methods trained with real data only
-        cfg.train.real_fraction = plan.real_fraction  # Plan checked it is in (0, 1)
-    if plan.real_loss_weight is not None and stage_sources(cfg) == (True, True):
-        cfg.train.real_loss_weight = plan.real_loss_weight
+    if stage_sources(cfg) == (True, True):  # methods trained with real data only
+        if plan.real_fraction is not None:
+            cfg.train.real_fraction = plan.real_fraction  # Plan checked it is in (0, 1)
+        if plan.real_loss_weight is not None:
+            cfg.train.real_loss_weight = plan.real_loss_weight
     if plan.freeze_k is not None and list(cfg.train.freeze_k) != [0, 0]:  # layer-aware methods only
         cfg.train.freeze_k = list(plan.freeze_k)
     train(cfg, progress=progress)

@@ -750,23 +750,31 @@ def test_plan_shifter_form_reaches_stage1_and_the_no_stage1_ablation(monkeypatch
         Plan(world="w", out="o", stage1_lr=0.0)
 
 
-def test_plan_real_fraction_reaches_every_method_trained_with_real_data(monkeypatch, tmp_path):
-    """--real-fraction X: mixed, the switcher, Realiz3D and its ablations train with X real;
-    naive and the no-real-data ablation keep none, stage 1 keeps its own; unset: the configs'."""
+def _per_run(monkeypatch, tmp_path, read, **plan_kw) -> dict:
+    """Stage 1 and every method of a tiny texturing plan with `plan_kw`, training replaced by a
+    record: run name -> read(its config)."""
     import realiz3d.train as tr
     from realiz3d.experiments import ABLATIONS, BASELINES, Plan, train_method, train_stage1
 
-    from realiz3d.config import stage_sources
+    seen = {}
+    monkeypatch.setattr(tr, "train", lambda cfg, progress=True: seen.__setitem__(Path(cfg.out).name, read(cfg)))
+    plan = Plan.preset("tiny", "w", str(tmp_path / "_".join(f"{k}{v}" for k, v in plan_kw.items())), **plan_kw)
+    s1 = train_stage1(plan, 0, progress=False)
+    for method in BASELINES + ("realiz3d",) + ABLATIONS:
+        train_method(plan, "texturing", method, 0, s1, progress=False)
+    return seen
 
-    seen = {}  # run -> its share of real images (0 when it trains on no real data)
-    monkeypatch.setattr(tr, "train", lambda cfg, progress=True: seen.__setitem__(
-        Path(cfg.out).name, cfg.train.real_fraction if stage_sources(cfg) == (True, True) else float(stage_sources(cfg)[0])))
+
+def test_plan_real_fraction_reaches_every_method_trained_with_real_data(monkeypatch, tmp_path):
+    """--real-fraction X: mixed, the switcher, Realiz3D and its ablations train with X real;
+    naive and the no-real-data ablation keep none, stage 1 keeps its own; unset: the configs'."""
+    from realiz3d.config import stage_sources
+    from realiz3d.experiments import Plan
+
+    # a run's share of real images (0 when it trains on no real data)
+    share = lambda cfg: cfg.train.real_fraction if stage_sources(cfg) == (True, True) else float(stage_sources(cfg)[0])  # noqa: E731
     for rf in (None, 0.25):
-        seen.clear()
-        plan = Plan.preset("tiny", "w", str(tmp_path / str(rf)), real_fraction=rf)
-        s1 = train_stage1(plan, 0, progress=False)
-        for method in BASELINES + ("realiz3d",) + ABLATIONS:
-            train_method(plan, "texturing", method, 0, s1, progress=False)
+        seen = _per_run(monkeypatch, tmp_path, share, real_fraction=rf)
         want = 0.5 if rf is None else rf
         assert seen == {"stage1": 0.5, "naive": 0.0, "ablation_no_real": 0.0, "mixed": want, "switcher": want,
                         "realiz3d": want, "ablation_no_layer_aware": want, "ablation_no_reassign": want,
@@ -779,18 +787,10 @@ def test_plan_real_fraction_reaches_every_method_trained_with_real_data(monkeypa
 def test_plan_real_loss_weight_reaches_every_method_trained_with_real_data(monkeypatch, tmp_path):
     """--real-loss-weight W: the methods trained with real data in stage 2 weigh their real
     samples' errors by W; naive, the no-real ablation and stage 1 keep 1; unset: 1 everywhere."""
-    import realiz3d.train as tr
-    from realiz3d.experiments import ABLATIONS, BASELINES, Plan, train_method, train_stage1
+    from realiz3d.experiments import Plan
 
-    seen = {}
-    monkeypatch.setattr(tr, "train", lambda cfg, progress=True: seen.__setitem__(Path(cfg.out).name,
-                                                                                 cfg.train.real_loss_weight))
     for w in (None, 0.25):
-        seen.clear()
-        plan = Plan.preset("tiny", "w", str(tmp_path / str(w)), real_loss_weight=w)
-        s1 = train_stage1(plan, 0, progress=False)
-        for method in BASELINES + ("realiz3d",) + ABLATIONS:
-            train_method(plan, "texturing", method, 0, s1, progress=False)
+        seen = _per_run(monkeypatch, tmp_path, lambda cfg: cfg.train.real_loss_weight, real_loss_weight=w)
         want = 1.0 if w is None else w
         assert seen == {"stage1": 1.0, "naive": 1.0, "ablation_no_real": 1.0, "mixed": want, "switcher": want,
                         "realiz3d": want, "ablation_no_layer_aware": want, "ablation_no_reassign": want,
@@ -802,17 +802,10 @@ def test_plan_real_loss_weight_reaches_every_method_trained_with_real_data(monke
 def test_plan_freeze_k_reaches_every_layer_aware_method(monkeypatch, tmp_path):
     """--freeze-k LO,HI: Realiz3D and the ablations that train layer-aware get the range; the
     no-layer-aware ablation keeps (0, 0) and the methods without it keep theirs; unset: (1, 3)."""
-    import realiz3d.train as tr
-    from realiz3d.experiments import ABLATIONS, BASELINES, Plan, train_method, train_stage1
+    from realiz3d.experiments import Plan
 
-    seen = {}
-    monkeypatch.setattr(tr, "train", lambda cfg, progress=True: seen.__setitem__(Path(cfg.out).name, list(cfg.train.freeze_k)))
     for fk in (None, (3, 5)):
-        seen.clear()
-        plan = Plan.preset("tiny", "w", str(tmp_path / str(fk)), freeze_k=fk)
-        s1 = train_stage1(plan, 0, progress=False)
-        for method in BASELINES + ("realiz3d",) + ABLATIONS:
-            train_method(plan, "texturing", method, 0, s1, progress=False)
+        seen = _per_run(monkeypatch, tmp_path, lambda cfg: list(cfg.train.freeze_k), freeze_k=fk)
         want = [1, 3] if fk is None else list(fk)
         assert seen == {"stage1": [0, 0], "naive": [0, 0], "mixed": [0, 0], "switcher": [0, 0],
                         "ablation_no_layer_aware": [0, 0], "realiz3d": want, "ablation_no_real": want,
