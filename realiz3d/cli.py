@@ -121,6 +121,17 @@ def train(
     typer.echo(json.dumps(run_train(cfg, resume=resume)))
 
 
+def _schedule(kind: str, blocks: Optional[int], fraction: Optional[float]):
+    """The domain schedule of --schedule, --shift-blocks and --shift-fraction (the last two: the
+    shifted schedule's L and s; unset, the pipeline's defaults)."""
+    from .sampling import DomainSchedule
+
+    sk = {k: v for k, v in dict(blocks=blocks, fraction=fraction).items() if v is not None}
+    if sk and kind != "shifted":
+        raise InputError(f"--shift-blocks/--shift-fraction with --schedule {kind}: they set the shifted schedule only")
+    return DomainSchedule(kind, **sk)
+
+
 @app.command()
 def generate(
     prompt: Optional[str] = typer.Argument(None, help="caption; or use --prompts FILE"),
@@ -146,7 +157,6 @@ def generate(
 ):
     """Text-to-multiview: writes grid.png, view-K.png and settings.json."""
     from .pipeline import Realiz3DPipeline, write_outputs
-    from .sampling import DomainSchedule
 
     plist = _prompts(prompt, prompts)
     if views < 1:
@@ -156,8 +166,7 @@ def generate(
         raise InputError(f"--steps {steps}: expected >= 1")
     if control_guidance < 0:
         raise InputError(f"--control-guidance {control_guidance}: expected 0 (off) or more")
-    sk = {k: v for k, v in dict(blocks=shift_blocks, fraction=shift_fraction).items() if v is not None}
-    sched = DomainSchedule(schedule, **sk)
+    sched = _schedule(schedule, shift_blocks, shift_fraction)
     import torch
 
     dtypes = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
@@ -192,6 +201,8 @@ def texture(
     max_views: int = typer.Option(8, help="views in all: view selection adds views that see what the others do not, up to this many (16 at most)"),
     texture_size: Optional[int] = typer.Option(None, help="texture resolution (default: 8 x the views' resolution)"),
     schedule: str = typer.Option("shifted", help="domain schedule: real | synthetic | shifted"),
+    shift_blocks: Optional[int] = typer.Option(None, help="L: blocks [0, L) synthetic in the shifted schedule"),
+    shift_fraction: Optional[float] = typer.Option(None, help="s: fraction of steps shifted"),
     seed: int = typer.Option(0, help="seed"),
     steps: int = typer.Option(30, help="denoising steps"),
     guidance: float = typer.Option(3.0, help="classifier-free guidance scale"),
@@ -201,14 +212,13 @@ def texture(
     """Texture a mesh from a prompt: views generated from its normal + position maps, back-projected to UV."""
     from .models.builtin import TEXTURING_MODEL_DIR
     from .pipeline import Realiz3DPipeline
-    from .sampling import DomainSchedule
     from .texture import TextureOptions, run_texture
 
     if not prompt.strip():
         raise InputError("--prompt: expected a non-empty caption")
     if views < 1:
         raise InputError(f"--views {views}: expected >= 1")
-    sched = DomainSchedule(schedule)
+    sched = _schedule(schedule, shift_blocks, shift_fraction)
     from .texture import TOP_BOTTOM
 
     opts = TextureOptions(views=views, texture_size=texture_size, format=fmt, max_views=max_views,
@@ -312,7 +322,10 @@ def evaluate(
     out: Path = typer.Option(..., "--out", help="output folder (scores.json)"),
     world: Path = typer.Option(Path("worlds/default"), help="built-in world folder"),
     split: str = typer.Option("heldout", help="heldout | val"),
-    schedule: str = typer.Option("shifted", help="domain schedule"),
+    schedule: str = typer.Option("shifted", help="domain schedule: real | synthetic | shifted"),
+    shift_blocks: Optional[int] = typer.Option(None, help="L: blocks [0, L) synthetic in the shifted schedule "
+                                               "(default: the pipeline's; e.g. the L `realiz3d tune-schedule` chose)"),
+    shift_fraction: Optional[float] = typer.Option(None, help="s: fraction of steps shifted (default: the pipeline's)"),
     steps: int = typer.Option(20, help="denoising steps"),
     assets: Optional[int] = typer.Option(None, help="evaluate the first N assets only"),
     prompts: Optional[Path] = typer.Option(None, help="real backbones: text file of prompts to generate and score"),
@@ -335,6 +348,7 @@ def evaluate(
 
     if task not in TASKS:
         raise InputError(f"--task {task!r}: expected one of {TASKS}")
+    schedule = _schedule(schedule, shift_blocks, shift_fraction)
     from .checkpoint import is_latent_checkpoint
 
     latent = is_latent_checkpoint(checkpoint)

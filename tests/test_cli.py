@@ -90,3 +90,38 @@ def test_cli_one_line_for_input_errors_traceback_for_bugs(monkeypatch, capsys):
     monkeypatch.setattr("realiz3d.world.build.build_world", boom(KeyError("views")))
     with pytest.raises(KeyError):
         cli_mod.main(["world", "--out", "unused_dir"])
+
+
+def test_schedule_options_reach_evaluate_and_texture(monkeypatch, tmp_path):
+    """--shift-blocks/--shift-fraction set the shifted schedule that `evaluate` scores and
+    `texture` samples with (e.g. the L and s `realiz3d tune-schedule` chose); unset, the pipeline's
+    default; with another schedule they are refused in one line."""
+    from realiz3d.sampling import DomainSchedule
+
+    seen = []
+
+    def record(*a, **k):
+        seen.append(a[3] if len(a) > 3 else k["schedule"])
+        raise SystemExit(0)  # scoring itself is tested elsewhere
+
+    monkeypatch.setattr("realiz3d.experiments.evaluate_checkpoint", record)
+    ev = ["evaluate", "--checkpoint", tmp_path, "--task", "texturing", "--out", tmp_path / "e"]
+    assert cli(*ev, "--shift-blocks", 6, "--shift-fraction", 0.25).returncode == 0
+    assert cli(*ev).returncode == 0
+    assert seen == [DomainSchedule("shifted", 6, 0.25), DomainSchedule("shifted")]
+    one_line_error(cli(*ev, "--schedule", "real", "--shift-blocks", 3), "--shift-blocks", "shifted")
+    one_line_error(cli(*ev, "--shift-fraction", 1.5), "fraction", "[0, 1]")
+
+    def record_texture(uvm, prompt, out, pipe, opts, **k):
+        seen.append(k["schedule"])
+        raise SystemExit(0)
+
+    monkeypatch.setattr("realiz3d.texture.run_texture", record_texture)
+    monkeypatch.setattr("realiz3d.pipeline.Realiz3DPipeline.from_pretrained", lambda *a, **k: None)
+    mesh = tmp_path / "ball.ply"
+    trimesh.creation.icosphere().export(mesh)
+    r = cli("texture", mesh, "--prompt", "a ball", "--out", tmp_path / "b.glb", "--shift-blocks", 4, "--shift-fraction", 0.5)
+    assert r.returncode == 0, r.stderr
+    assert seen[-1] == DomainSchedule("shifted", 4, 0.5)
+    one_line_error(cli("texture", mesh, "--prompt", "a ball", "--out", tmp_path / "b.glb", "--schedule", "synthetic",
+                       "--shift-fraction", 0.5), "--shift-fraction", "shifted")
