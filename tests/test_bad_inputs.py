@@ -115,6 +115,8 @@ def test_reproduce_options_are_checked_before_any_work(tmp_path):
                         (["--freeze-k", "3"], ["--freeze-k '3'", "LO,HI"]),
                         (["--freeze-k", "4,2"], ["freeze_k=(4, 2)", "lo <= hi"]),
                         (["--methods", "naive,magic"], ["--methods", "magic"]),
+                        (["--tune-schedule", "--tune-realism-keep", "0"], ["tune_realism_keep=0.0", "(0, 1]"]),
+                        (["--tune-realism-keep", "0.9"], ["--tune-realism-keep", "--tune-schedule"]),
                         (["--base", tmp_path], ["base=", "not a realiz3d checkpoint folder"])):
         r = cli("reproduce", "--out", tmp_path / "out", "--world", tmp_path / "no_world", *args)
         one_line_error(r, *words)

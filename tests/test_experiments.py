@@ -525,6 +525,61 @@ def test_headline_reads_the_material_beside_the_goal(tmp_path):
     assert head["meets_goal"] is True  # 0.98x realism, 0.986x control: the material is not in the goal
 
 
+def test_headline_reads_realiz3d_at_its_tuned_schedule_where_the_plan_tuned_it(tmp_path):
+    """With rows "realiz3d (tuned)" (Plan.tune_schedule) the headline's ratios are theirs and say
+    so; every claim still compares Realiz3D at the plan's schedule, and the tuned rows get their
+    own small-cost claims against naive and the base model."""
+    from realiz3d.evaluation.claims import write_claims
+
+    rows = []
+    for seed in range(3):
+        for method, realism, ctrl in (("base", 0.9, 0.2), ("naive", 0.1, 0.7), ("realiz3d", 0.9, 0.6),
+                                      ("realiz3d (tuned)", 0.85 + 0.001 * seed, 0.68)):
+            rows.append({"seed": seed, "task": "texturing", "method": method, "realism": realism, "normal_agreement": ctrl})
+    doc = write_claims(rows, tmp_path / "claims.json", "x", [0, 1, 2])
+    head = doc["headline"]["texturing"]
+    assert head["control_ratio_to_naive"] == pytest.approx(0.68 / 0.7) and head["realism_ratio_to_base"] < 0.95
+    assert head["meets_goal"] is True and head["schedule"] == "tuned per seed on the validation split"
+    by = {c["id"]: c for c in doc["claims"]}
+    assert by["realiz3d_follows_control"]["effect"] == pytest.approx(-0.1)  # the plan's schedule
+    assert by["realiz3d_follows_control"]["verdict"] == "does not hold"
+    assert by["tuned_follows_control"]["effect"] == pytest.approx(-0.02) and by["tuned_follows_control"]["verdict"] == "holds"
+    assert by["tuned_keeps_realism"]["comparison"] == "realiz3d (tuned) - base"
+    # without the tuned rows: the headline is Realiz3D at the plan's schedule, no tuned claims
+    plain = write_claims([r for r in rows if r["method"] != "realiz3d (tuned)"], tmp_path / "c2.json", "x", [0, 1, 2])
+    assert plain["headline"]["texturing"]["control_ratio_to_naive"] == pytest.approx(0.6 / 0.7)
+    assert plain["headline"]["texturing"]["schedule"] == "the plan's"
+    assert not {"tuned_follows_control", "tuned_keeps_realism"} & {c["id"] for c in plain["claims"]}
+
+
+def test_reproduce_tunes_each_seeds_schedule_on_the_validation_split(tmp_path, tiny_world, tiny_evaluators):
+    """Plan.tune_schedule: after Realiz3D trains, its schedule is swept on the validation split
+    (kept beside the run), the model is scored once more on the held-out split at the chosen
+    schedule as "realiz3d (tuned)", and a resumed run takes the row and the sweep as they are."""
+    from realiz3d.experiments import Plan, reproduce
+
+    plan = Plan.preset("tiny", str(tiny_world), str(tmp_path / "repro"), evaluators=str(tiny_evaluators),
+                       tasks=("texturing",), tune_schedule=True, tune_blocks=(1,), tune_fractions=(1.0,),
+                       tune_realism_keep=0.5, dial_blocks=(0,), dial_fractions=(0.0,))
+    reproduce(plan, progress=False)
+    out = Path(plan.out)
+    sweep = json.loads((out / "runs" / "seed0" / "texturing" / "realiz3d" / "tuned_schedule.json").read_text())
+    assert sweep["split"].endswith("val") and sweep["realism_keep"] == 0.5
+    assert [(r["L"], r["s"]) for r in sweep["sweep"]] == [(0, 0.0), (1, 1.0)]  # the all-real schedule first
+    rows = {r["method"]: r for r in map(json.loads, (out / "results.jsonl").read_text().splitlines())}
+    tuned = rows["realiz3d (tuned)"]
+    chosen = sweep["chosen"]
+    assert tuned["schedule"] == {"kind": "shifted", "blocks": chosen["blocks"], "fraction": chosen["fraction"]}
+    assert tuned["assets"] == rows["realiz3d"]["assets"] and tuned["tuned_on"] == "val"
+    claims = json.loads((out / "claims.json").read_text())
+    assert claims["headline"]["texturing"]["schedule"] == "tuned per seed on the validation split"
+    n = len((out / "results.jsonl").read_text().splitlines())
+    reproduce(plan, progress=False)
+    assert len((out / "results.jsonl").read_text().splitlines()) == n
+    whats = [json.loads(x)["what"] for x in (out / "timings.jsonl").read_text().splitlines()]
+    assert whats.count("tune schedule") == 1 and whats.count("score realiz3d (tuned)") == 1
+
+
 def test_control_claims_are_not_credited_when_the_control_is_not_learned(tmp_path):
     """Cameras at chance for every method: naive's view accuracy does not beat the base model's,
     so Realiz3D "following the control nearly as well as naive" (a small cost against nothing) is
