@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 
+from .evaluation.claims import TUNED  # the row of Realiz3D at its tuned schedule (Plan.tune_schedule)
 from .evaluation.metrics import METRIC_ORDER, format_cell
 from .models.builtin import BASE_MODEL_DIR
 from .models.domain_shifter import PER_TOKEN_FORMS, SHIFTER_FORMS
@@ -310,20 +311,17 @@ def tune_schedule(checkpoint: Path, task: str, val_dir: Path, blocks=(0, 1, 2, 3
     """Sweep (L, s) on the validation split; pick the setting with the best control score
     whose realism stays within `realism_keep` of the all-real schedule's."""
     from .evaluation.evaluators import Evaluators
+    from .evaluation.metrics import CONTROL_METRIC
+    from .models import Realiz3DTransformer
+    from .progress import track
     from .sampling import DomainSchedule
 
     ev = evaluators or Evaluators()
-    from .evaluation.metrics import CONTROL_METRIC
-
-    from .models import Realiz3DTransformer
-
     control_key = CONTROL_METRIC[task]
     num_blocks = Realiz3DTransformer.from_pretrained(checkpoint).num_blocks
     rows, seen = [], set()
     # the all-real schedule first (the realism to keep), then the grid; every (0, s) and (L, 0)
     # is the all-real schedule: score each distinct schedule once
-    from .progress import track
-
     grid = [(0, 0.0)] + [(L, s) for L in blocks for s in fractions]
     for L, s in track(grid, "sweeping (L, s) on the validation split", total=len(grid), show=progress):
         same = tuple(DomainSchedule("shifted", blocks=L, fraction=s).canonical(steps, num_blocks).to_dict().values())
@@ -350,7 +348,6 @@ def _summ(values: list[float]) -> dict:
 
 
 
-TUNED = "realiz3d (tuned)"  # Realiz3D at the schedule tuned for its checkpoint (Plan.tune_schedule)
 SWITCHABLE = ("realiz3d", "switcher")  # methods with a domain switch: also scored in each mode
 
 
@@ -410,10 +407,13 @@ class PlanRunner:
         with open(self._timings, "a") as f:
             f.write(json.dumps(rec) + "\n")
 
-    def score(self, seed: int, task: str, method: str, ckpt: Path, mode: str) -> dict:
+    def score(self, seed: int, task: str, method: str, ckpt: Path, mode: str, schedule=None, label: str | None = None,
+              extra: dict | None = None) -> dict:
+        """One row: `method` sampled with the schedule of `mode`, or with `schedule` under `label`
+        (a row of its own, e.g. TUNED); `extra` is recorded in the row."""
         from .sampling import DomainSchedule
 
-        label = row_label(method, mode)
+        label = label or row_label(method, mode)
         keep = seed == self.plan.first_seed and method in self.report_methods and label == method
         key = (seed, task, label)
         if key in self._done and not keep:
@@ -424,7 +424,7 @@ class PlanRunner:
         p = self.plan
         leakage = p.leakage_methods is None or (method in p.leakage_methods and label == method)
         t0 = time.time()
-        r = score_row(p, self.ev, ckpt, task, DomainSchedule(mode), is_base, keep_views=keep or is_base,
+        r = score_row(p, self.ev, ckpt, task, schedule or DomainSchedule(mode), is_base, keep_views=keep or is_base,
                       camera=ck not in self._camera_use, leakage=leakage,
                       views=self._base_views if is_base else None)
         if task == "multiview":
@@ -434,7 +434,7 @@ class PlanRunner:
             self._base_views = v
         if v is not None and keep:
             self.views[(task, label)] = v
-        r.update(seed=seed, method=label)
+        r.update(seed=seed, method=label, **(extra or {}))
         self.log_time(f"score {label}" + (" (views for the report)" if key in self._done else ""), seed, task, t0)
         if key not in self._done:
             with open(self._rows, "a") as f:
@@ -478,9 +478,8 @@ class PlanRunner:
         checkpoint on the validation split (the sweep: RUN/tuned_schedule.json)."""
         from .sampling import DomainSchedule
 
-        p, label = self.plan, TUNED
-        key = (seed, task, label)
-        if key in self._done:
+        p, key = self.plan, (seed, task, TUNED)
+        if key in self._done:  # the sweep is not needed either
             self.results.append(self._done[key])
             return self._done[key]
         t0 = time.time()
@@ -494,15 +493,8 @@ class PlanRunner:
             sweep["grid"] = grid
             sweep_file.write_text(json.dumps(sweep, indent=2))
             self.log_time("tune schedule", seed, task, t0)
-        t0 = time.time()
         sched = DomainSchedule("shifted", sweep["chosen"]["blocks"], sweep["chosen"]["fraction"])
-        r = score_row(p, self.ev, ckpt, task, sched, False, leakage=False)
-        r.update(seed=seed, method=label, tuned_on="val")
-        self.log_time(f"score {label}", seed, task, t0)
-        with open(self._rows, "a") as f:
-            f.write(json.dumps(r) + "\n")
-        self.results.append(r)
-        return r
+        return self.score(seed, task, "realiz3d", ckpt, "shifted", schedule=sched, label=TUNED, extra={"tuned_on": "val"})
 
     def merged_results(self) -> list[dict]:
         """This plan's rows and the finished rows of the same seeds for the tasks it did not run
