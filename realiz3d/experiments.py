@@ -305,37 +305,62 @@ def evaluate_checkpoint(checkpoint: Path, task: str, split_dir: Path, schedule="
     return res
 
 
-def tune_schedule(checkpoint: Path, task: str, val_dir: Path, blocks=(0, 1, 2, 3, 4), fractions=(0.0, 0.2, 0.4, 0.6),
-                  steps: int = 20, n_assets: int | None = None, realism_keep: float = 0.95, evaluators=None,
-                  guidance: float = 3.0, progress: bool = True) -> dict:
-    """Sweep (L, s) on the validation split; pick the setting with the best control score
-    whose realism stays within `realism_keep` of the all-real schedule's."""
-    from .evaluation.evaluators import Evaluators
+def sweep_schedules(checkpoint: Path, task: str, split: Path, points, steps: int, n_assets: int | None, guidance: float,
+                    evaluators, known: dict[str, dict] | None = None, progress: bool = False,
+                    desc: str = "sweeping (L, s)") -> list[dict]:
+    """Realism and control of one checkpoint at each (L, s) of `points`, in order: one row per
+    point, {"L", "s", "realism", "control", "fd_real", "repeat"}. Each distinct schedule is
+    generated once (every (0, s) and (L, 0) is real mode; L >= the model's blocks with s = 1 is
+    synthetic mode); a later point with the same schedule repeats the first one's scores with
+    "repeat": True. known: results of the same checkpoint already scored with these settings, by
+    schedule kind ("real", "synthetic"), used instead of generating."""
     from .evaluation.metrics import CONTROL_METRIC
     from .models import Realiz3DTransformer
     from .progress import track
     from .sampling import DomainSchedule
 
-    ev = evaluators or Evaluators()
-    control_key = CONTROL_METRIC[task]
-    num_blocks = Realiz3DTransformer.from_pretrained(checkpoint).num_blocks
+    key = CONTROL_METRIC[task]
+    num_blocks = Realiz3DTransformer.from_pretrained(checkpoint).num_blocks  # the model alone: no text encoder to load
+
+    def tag(sched):  # DomainSchedule is mutable, so not hashable
+        return tuple(sched.canonical(steps, num_blocks).to_dict().values())
+
+    scored = {tag(DomainSchedule(kind)): {"realism": r["realism"], "control": r.get(key),
+                                          "fd_real": r.get("fd_real")} for kind, r in (known or {}).items()}
     rows, seen = [], set()
-    # the all-real schedule first (the realism to keep), then the grid; every (0, s) and (L, 0)
-    # is the all-real schedule: score each distinct schedule once
-    grid = [(0, 0.0)] + [(L, s) for L in blocks for s in fractions]
-    for L, s in track(grid, "sweeping (L, s) on the validation split", total=len(grid), show=progress):
-        same = tuple(DomainSchedule("shifted", blocks=L, fraction=s).canonical(steps, num_blocks).to_dict().values())
-        if same in seen:
-            continue
-        seen.add(same)
+    points = list(points)
+    for L, s in track(points, desc, total=len(points), show=progress):
         sched = DomainSchedule("shifted", blocks=L, fraction=s)
-        r = evaluate_checkpoint(checkpoint, task, val_dir, sched, n_assets, steps, guidance, evaluators=ev, leakage=False)
-        rows.append({"L": L, "s": s, "realism": r["realism"], "control": r.get(control_key, float("nan")),
-                     "fd_real": r.get("fd_real")})
+        t = tag(sched)
+        if t not in scored:
+            r = evaluate_checkpoint(checkpoint, task, split, sched, n_assets, steps, guidance, evaluators=evaluators,
+                                    leakage=False)
+            scored[t] = {"realism": r["realism"], "control": r.get(key), "fd_real": r.get("fd_real")}
+        rows.append({"L": L, "s": s, **scored[t], "repeat": t in seen})
+        seen.add(t)
+    return rows
+
+
+def tune_schedule(checkpoint: Path, task: str, val_dir: Path, blocks=(0, 1, 2, 3, 4), fractions=(0.0, 0.2, 0.4, 0.6),
+                  steps: int = 20, n_assets: int | None = None, realism_keep: float = 0.95, evaluators=None,
+                  guidance: float = 3.0, progress: bool = True) -> dict:
+    """Sweep (L, s) on the validation split; pick the setting with the best control score
+    whose realism stays within `realism_keep` of the all-real schedule's."""
+    from math import nan
+
+    from .evaluation.evaluators import Evaluators
+    from .evaluation.metrics import CONTROL_METRIC
+
+    # the all-real schedule first (the realism to keep), then the grid; each distinct schedule once
+    grid = [(0, 0.0)] + [(L, s) for L in blocks for s in fractions]
+    rows = [{**{k: v for k, v in r.items() if k != "repeat"}, "control": nan if r["control"] is None else r["control"]}
+            for r in sweep_schedules(checkpoint, task, val_dir, grid, steps, n_assets, guidance,
+                                     evaluators or Evaluators(), progress=progress,
+                                     desc="sweeping (L, s) on the validation split") if not r["repeat"]]
     base = rows[0]  # the all-real schedule
     ok = [r for r in rows if r["realism"] >= realism_keep * base["realism"]]
     best = max(ok, key=lambda r: (r["control"], r["realism"]))
-    return {"checkpoint": str(checkpoint), "task": task, "split": str(val_dir), "control_metric": control_key,
+    return {"checkpoint": str(checkpoint), "task": task, "split": str(val_dir), "control_metric": CONTROL_METRIC[task],
             "realism_keep": realism_keep, "sweep": rows, "chosen": {"blocks": best["L"], "fraction": best["s"]}}
 
 
@@ -572,33 +597,14 @@ def _dial_cache(out: Path) -> dict:
 
 
 def realism_control_dial(ckpt: Path, task: str, split: Path, plan: Plan, ev, known: dict[str, dict] | None = None) -> list[dict]:
-    """Realism and control of one checkpoint over the plan's (L, s) grid.
+    """Realism and control of one checkpoint over the plan's (L, s) grid (sweep_schedules).
 
     known: results of the same checkpoint already scored with the plan's settings, by
-    schedule kind ("real", "synthetic"; reproduce has both). A point whose schedule equals one
-    of them (L = 0 or s = 0 is real mode; every block for every step is synthetic mode) takes
-    that result instead of generating again, and each distinct schedule is generated once."""
-    from .evaluation.metrics import CONTROL_METRIC
-    from .models import Realiz3DTransformer
-    from .sampling import DomainSchedule
-
-    key = CONTROL_METRIC[task]
-    num_blocks = Realiz3DTransformer.from_pretrained(ckpt).num_blocks  # the model alone: no text encoder to load
-
-    def tag(sched):  # DomainSchedule is mutable, so not hashable
-        return tuple(sched.to_dict().values())
-
-    scored = {tag(DomainSchedule(kind)): {"realism": r["realism"], "control": r.get(key)} for kind, r in (known or {}).items()}
-    rows = []
-    for L in plan.dial_blocks:
-        for s in plan.dial_fractions:
-            sched = DomainSchedule("shifted", blocks=L, fraction=s).canonical(plan.eval_steps, num_blocks)
-            if tag(sched) not in scored:
-                r = evaluate_checkpoint(ckpt, task, split, sched, plan.eval_assets, plan.eval_steps, plan.eval_guidance,
-                                        evaluators=ev, leakage=False)
-                scored[tag(sched)] = {"realism": r["realism"], "control": r.get(key)}
-            rows.append({"L": L, "s": s, **scored[tag(sched)]})
-    return rows
+    schedule kind ("real", "synthetic"; reproduce has both): a point whose schedule equals one
+    of them takes that result instead of generating again."""
+    points = [(L, s) for L in plan.dial_blocks for s in plan.dial_fractions]
+    rows = sweep_schedules(ckpt, task, split, points, plan.eval_steps, plan.eval_assets, plan.eval_guidance, ev, known)
+    return [{"L": r["L"], "s": r["s"], "realism": r["realism"], "control": r["control"]} for r in rows]
 
 
 # the rows of each task's table that score the assets' own renders (evaluate's "references"):

@@ -9,6 +9,8 @@ or from two `realiz3d reproduce` folders' results.jsonl, one method, task and sc
 
     python docs/tools/paired_table.py --rows A/results.jsonl B/results.jsonl --task texturing \
         --method realiz3d --schedule shifted [--names bias token] [--metrics realism mask_iou ...]
+
+(--method-b: another method on side B, e.g. the same run's "realiz3d (tuned)" against "realiz3d".)
 """
 from __future__ import annotations
 
@@ -37,16 +39,20 @@ def main() -> None:
     ap.add_argument("--rows", nargs=2, metavar=("A_JSONL", "B_JSONL"))
     ap.add_argument("--task", default="texturing")
     ap.add_argument("--method", default="realiz3d")
+    ap.add_argument("--method-b", help="side B's method (default: --method)")
     ap.add_argument("--schedule", default="shifted")
     ap.add_argument("--names", nargs=2, default=["A", "B"])
     ap.add_argument("--metrics", nargs="+", default=DEFAULT)
     args = ap.parse_args()
     if args.rows:
-        ra, rb = (rows_by_seed(f, args.task, args.method, args.schedule) for f in args.rows)
+        ra = rows_by_seed(args.rows[0], args.task, args.method, args.schedule)
+        rb = rows_by_seed(args.rows[1], args.task, args.method_b or args.method, args.schedule)
         seeds = sorted(set(ra) & set(rb))
         if not seeds:
-            raise SystemExit(f"no seed has a {args.task}/{args.method}/{args.schedule} row in both files")
-        print(f"seeds {seeds}; {args.task}, {args.method}, schedule {args.schedule}")
+            raise SystemExit(f"no seed has a {args.task}/{args.method}/{args.schedule} row in A and a "
+                             f"{args.method_b or args.method} row in B")
+        print(f"seeds {seeds}; {args.task}, {args.method}" + (f" against {args.method_b}" if args.method_b else "")
+              + f", schedule {args.schedule}")
         a, b = [ra[k] for k in seeds], [rb[k] for k in seeds]
         return table(a, b, args)
     if not args.a or not args.b:
