@@ -573,6 +573,11 @@ def test_reproduce_tunes_each_seeds_schedule_on_the_validation_split(tmp_path, t
     assert tuned["assets"] == rows["realiz3d"]["assets"] and tuned["tuned_on"] == "val"
     claims = json.loads((out / "claims.json").read_text())
     assert claims["headline"]["texturing"]["schedule"] == "tuned per seed on the validation split"
+    head = claims["headline"]["texturing"]
+    report = (out / "report.html").read_text()  # the headline heads the report, with the schedule it read
+    assert "Headline: Realiz3D against the goal" in report and "tuned per seed on the validation split" in report
+    assert f"{head['control_ratio_to_naive']:.3f}x" in report
+    assert ("not met" in report) == (head.get("meets_goal") is False)
     n = len((out / "results.jsonl").read_text().splitlines())
     reproduce(plan, progress=False)
     assert len((out / "results.jsonl").read_text().splitlines()) == n
@@ -941,3 +946,16 @@ def test_claim_verdicts_need_both_intervals_to_agree(tmp_path):
     plain = [{k: v for k, v in r.items() if k != "per_asset"} for r in rows(np.full(40, 0.4875))]
     c = {e["id"]: e for e in write_claims(plain, tmp_path / "c3.json", "x", [0, 1, 2])["claims"]}["realiz3d_follows_control"]
     assert c["verdict"] == "holds" and "ci95_bootstrap" not in c
+
+
+def test_report_headline_says_per_task_whether_the_goal_is_met():
+    from realiz3d.evaluation.report import _headline_table
+
+    html = _headline_table({"texturing": {"realism_ratio_to_base": 0.991, "control_ratio_to_naive": 0.933,
+                                          "meets_goal": False, "schedule": "tuned per seed on the validation split"},
+                            "multiview": {"realism_ratio_to_base": 0.92, "control_ratio_to_naive": 1.037,
+                                          "meets_goal": True, "schedule": "the plan's"}})
+    rows = {r.split("</td>")[0]: r for r in html.split("<tr><td>")[1:]}
+    assert "0.933x" in rows["texturing"] and "not met" in rows["texturing"] and "tuned per seed" in rows["texturing"]
+    assert "1.037x" in rows["multiview"] and ">met<" in rows["multiview"] and "not met" not in rows["multiview"]
+    assert _headline_table({}) == ""

@@ -140,6 +140,30 @@ def _asset_inputs(world: str | None, task: str, n_assets: int = 6) -> list[tuple
     return out
 
 
+def _headline_table(headline: dict) -> str:
+    """Realiz3D's ratios against the project's goal, per task (claims.json's "headline")."""
+    from .claims import GOAL
+
+    if not headline:
+        return ""
+    rows = [f"<h2>Headline: Realiz3D against the goal (realism &gt;= {GOAL[0]}x the base model's, control &gt;= "
+            f"{GOAL[1]}x naive's)</h2><table><tr><th>task</th><th>realism / base</th><th>control / naive</th>"
+            "<th>material / base</th><th>schedule</th><th>goal</th></tr>"]
+
+    def ratio(v):
+        return "-" if v is None else f"{v:.3f}x"
+
+    for task, h in sorted(headline.items()):
+        met = h.get("meets_goal")  # absent where a ratio could not be formed
+        goal = ("<td>-</td>" if met is None else
+                f"<td style='background:{'#dcfce7' if met else '#fee2e2'}'>{'met' if met else 'not met'}</td>")
+        rows.append(f"<tr><td>{task}</td><td>{ratio(h.get('realism_ratio_to_base'))}</td>"
+                    f"<td>{ratio(h.get('control_ratio_to_naive'))}</td><td>{ratio(h.get('material_ratio_to_base'))}</td>"
+                    f"<td>{html.escape(str(h.get('schedule', '-')))}</td>{goal}</tr>")
+    rows.append("</table>")
+    return "".join(rows)
+
+
 def _claims_table(claims: list[dict]) -> str:
     if not claims:
         return ""
@@ -174,6 +198,7 @@ def write_report(path: Path, summary: dict, views: dict, runs_dir: Path, extra_i
              ".row{display:flex;gap:16px;flex-wrap:wrap}</style></head><body>",
              "<h1>realiz3d on the built-in world</h1>",
              f"<p>Plan: <code>{html.escape(json.dumps(summary['plan']))}</code></p>",
+             _headline_table((summary.get("claims") or {}).get("headline", {})),
              _claims_table((summary.get("claims") or {}).get("claims", []))]
     for task, methods in table.items():
         keys = [k for k in METRIC_ORDER if any(k in row for row in methods.values())]
