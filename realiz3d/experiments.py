@@ -94,7 +94,7 @@ class Plan:
     # keeps comparing the methods at the plan's one schedule (paired). Off: the headline reads
     # Realiz3D at that schedule. The grid: the L and s the 16-schedule sweeps of six seeds chose
     # from (docs/results.md, "The texturing schedule tuned to the goal's floor"); 7 schedules of
-    # 40 validation assets, about 2-3 min a seed and task here, plus the held-out row
+    # 40 validation assets, about 3.5 min a seed and task here, plus the held-out row (0.5 min)
     tune_schedule: bool = False
     tune_blocks: tuple[int, ...] = (3, 6)
     tune_fractions: tuple[float, ...] = (0.25, 0.5, 0.75)
@@ -353,10 +353,10 @@ def tune_schedule(checkpoint: Path, task: str, val_dir: Path, blocks=(0, 1, 2, 3
 
     # the all-real schedule first (the realism to keep), then the grid; each distinct schedule once
     grid = [(0, 0.0)] + [(L, s) for L in blocks for s in fractions]
-    rows = [{**{k: v for k, v in r.items() if k != "repeat"}, "control": nan if r["control"] is None else r["control"]}
-            for r in sweep_schedules(checkpoint, task, val_dir, grid, steps, n_assets, guidance,
-                                     evaluators or Evaluators(), progress=progress,
-                                     desc="sweeping (L, s) on the validation split") if not r["repeat"]]
+    swept = sweep_schedules(checkpoint, task, val_dir, grid, steps, n_assets, guidance, evaluators or Evaluators(),
+                            progress=progress, desc="sweeping (L, s) on the validation split")
+    rows = [{"L": r["L"], "s": r["s"], "realism": r["realism"], "control": nan if r["control"] is None else r["control"],
+             "fd_real": r["fd_real"]} for r in swept if not r["repeat"]]
     base = rows[0]  # the all-real schedule
     ok = [r for r in rows if r["realism"] >= realism_keep * base["realism"]]
     best = max(ok, key=lambda r: (r["control"], r["realism"]))
