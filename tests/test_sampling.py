@@ -434,3 +434,17 @@ def test_camera_figure_keeps_each_checkpoints_rolled_rows(tmp_path, tiny_checkpo
                      rolls=(1,), steps=1, turns=(45,))
     assert seen["labels"][1:] == ["real render", "ckpt0/model", "  cameras rolled 1", "  cameras turned 45 deg",
                                   "ckpt0/model", "  cameras rolled 1", "  cameras turned 45 deg"]
+
+
+def test_camera_figure_cli_labels_must_match_the_checkpoints(tmp_path):
+    """`--figure OUT --labels A,B` names the rows; a count that does not match the checkpoints is
+    refused before anything is loaded or drawn."""
+    import subprocess
+    import sys
+
+    out = tmp_path / "f.png"
+    r = subprocess.run([sys.executable, "-m", "realiz3d.evaluation.camera_diagnostics", "--figure", str(out),
+                        "--labels", "a", str(tmp_path), "ck1", "ck2"], capture_output=True, text=True)
+    assert r.returncode == 1
+    assert "--labels a: expected one label per checkpoint (2)" in r.stderr
+    assert not out.exists()

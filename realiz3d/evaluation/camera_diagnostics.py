@@ -8,10 +8,10 @@ renders) and one per checkpoint (size of the control input weights next to the i
 weights, of the camera embedding, and camera_use). `realiz3d world --check DIR` prints the
 first line for DIR/heldout.
 
-    python -m realiz3d.evaluation.camera_diagnostics --figure OUT.png WORLD/SPLIT CHECKPOINT ...
+    python -m realiz3d.evaluation.camera_diagnostics --figure OUT.png [--labels A,B,...] WORLD/SPLIT CHECKPOINT ...
 
 draws `camera_figure`: ground truth beside each checkpoint's views, at the data's cameras and
-rolled by one view.
+rolled by one view (rows named by --labels, one per checkpoint, or by each checkpoint's path).
 """
 from __future__ import annotations
 
@@ -121,12 +121,19 @@ if __name__ == "__main__":
     import sys
 
     args = sys.argv[1:]
+    labels = None
+    if len(args) >= 5 and args[0] == "--figure" and args[2] == "--labels":  # --figure OUT --labels A,B ...
+        labels = args[3].split(",")
+        args = args[:2] + args[4:]
+        if len(labels) != len(args) - 3:
+            sys.exit(f"--labels {','.join(labels)}: expected one label per checkpoint ({len(args) - 3}), comma-separated")
     if len(args) >= 3 and args[0] == "--figure":
-        camera_figure(Path(args[2]), [Path(a) for a in args[3:]], Path(args[1]))
+        camera_figure(Path(args[2]), [Path(a) for a in args[3:]], Path(args[1]), labels=labels)
         print(args[1])
     elif args and not args[0].startswith("-"):
         for row in diagnose(Path(args[0]), [Path(a) for a in args[1:]]):
             print(json.dumps(row), flush=True)
     else:
         sys.exit("usage: python -m realiz3d.evaluation.camera_diagnostics WORLD/SPLIT [CHECKPOINT ...]\n"
-                 "       python -m realiz3d.evaluation.camera_diagnostics --figure OUT.png WORLD/SPLIT CHECKPOINT ...")
+                 "       python -m realiz3d.evaluation.camera_diagnostics --figure OUT.png [--labels A,B,...] "
+                 "WORLD/SPLIT CHECKPOINT ...")
