@@ -448,3 +448,13 @@ def test_camera_figure_cli_labels_must_match_the_checkpoints(tmp_path):
     assert r.returncode == 1
     assert "--labels a: expected one label per checkpoint (2)" in r.stderr
     assert not out.exists()
+
+
+def test_camera_figure_cli_passes_its_labels_on(tmp_path, monkeypatch):
+    """The command line's --labels reach camera_figure, one per checkpoint, in order."""
+    from realiz3d.evaluation import camera_diagnostics as cd
+
+    seen = {}
+    monkeypatch.setattr(cd, "camera_figure", lambda split, cks, out, labels=None: seen.update(cks=cks, labels=labels))
+    cd.main(["--figure", str(tmp_path / "f.png"), "--labels", "naive 16 x 240,naive 4 x 960", str(tmp_path), "a", "b"])
+    assert seen == {"cks": [Path("a"), Path("b")], "labels": ["naive 16 x 240", "naive 4 x 960"]}

@@ -116,24 +116,29 @@ def camera_figure(split: Path, checkpoints: list[Path], out: Path, assets: int =
     save_asset_blocks(rows, data.captions, out)
 
 
-if __name__ == "__main__":
+def main(argv: list[str] | None = None) -> None:
+    """The module's command line (the two usages in the module's docstring)."""
+    import argparse
     import json
     import sys
 
-    args = sys.argv[1:]
-    labels = None
-    if len(args) >= 5 and args[0] == "--figure" and args[2] == "--labels":  # --figure OUT --labels A,B ...
-        labels = args[3].split(",")
-        args = args[:2] + args[4:]
-        if len(labels) != len(args) - 3:
-            sys.exit(f"--labels {','.join(labels)}: expected one label per checkpoint ({len(args) - 3}), comma-separated")
-    if len(args) >= 3 and args[0] == "--figure":
-        camera_figure(Path(args[2]), [Path(a) for a in args[3:]], Path(args[1]), labels=labels)
-        print(args[1])
-    elif args and not args[0].startswith("-"):
-        for row in diagnose(Path(args[0]), [Path(a) for a in args[1:]]):
+    ap = argparse.ArgumentParser(prog="python -m realiz3d.evaluation.camera_diagnostics",
+                                 description="view distinctness and camera reading of checkpoints, or --figure")
+    ap.add_argument("--figure", metavar="OUT.png", help="draw the ground truth beside each checkpoint's views")
+    ap.add_argument("--labels", help="with --figure: the checkpoints' row names, comma-separated, one per checkpoint")
+    ap.add_argument("split", metavar="WORLD/SPLIT", type=Path)
+    ap.add_argument("checkpoints", metavar="CHECKPOINT", nargs="*", type=Path)
+    args = ap.parse_args(argv)
+    if args.figure is None:
+        for row in diagnose(args.split, args.checkpoints):
             print(json.dumps(row), flush=True)
-    else:
-        sys.exit("usage: python -m realiz3d.evaluation.camera_diagnostics WORLD/SPLIT [CHECKPOINT ...]\n"
-                 "       python -m realiz3d.evaluation.camera_diagnostics --figure OUT.png [--labels A,B,...] "
-                 "WORLD/SPLIT CHECKPOINT ...")
+        return
+    labels = args.labels.split(",") if args.labels else None
+    if labels is not None and len(labels) != len(args.checkpoints):
+        sys.exit(f"--labels {args.labels}: expected one label per checkpoint ({len(args.checkpoints)}), comma-separated")
+    camera_figure(args.split, args.checkpoints, Path(args.figure), labels=labels)
+    print(args.figure)
+
+
+if __name__ == "__main__":
+    main()
