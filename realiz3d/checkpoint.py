@@ -164,7 +164,6 @@ def save_checkpoint(accel, cfg: RunConfig, out: Path, step: int) -> Path | None:
 # -- an exported model: writing and reading it --------------------------------------------
 # an adapter-only checkpoint (stage 1) names the backbone it was trained on here, not a copy of it
 BASE_REFERENCE_FILE = "base_model.json"
-BUILTIN_BASE = "builtin:base"  # the shipped base model, wherever realiz3d is installed
 # small modules saved beside the backbone as <file> (their state_dict), when the model has them
 OPTIONAL_MODULE_FILES = {"switcher": "domain_switcher.safetensors", "camera_embedding": "camera_embedding.safetensors"}
 
@@ -247,10 +246,15 @@ def backbone_hash(backbone) -> str:
 
 
 def _reference(folder: Path) -> str:
-    from .models.builtin import BASE_MODEL_DIR
+    """How an adapter-only checkpoint names its backbone: "builtin:NAME" for a shipped base
+    (wherever realiz3d is installed), else the folder's absolute path."""
+    from .models.builtin import NAMED_BASES
 
     folder = Path(folder).resolve()
-    return BUILTIN_BASE if folder == (BASE_MODEL_DIR / "transformer").resolve() else str(folder)
+    for name, d in NAMED_BASES.items():
+        if folder == (d / "transformer").resolve():
+            return f"builtin:{name}"
+    return str(folder)
 
 
 def _backbone_folder(path: Path) -> tuple[Path, str | None]:
@@ -261,12 +265,11 @@ def _backbone_folder(path: Path) -> tuple[Path, str | None]:
     if own.is_dir() or not ref_file.is_file():
         return own, None
     ref = json.loads(ref_file.read_text())
-    if ref.get("transformer") == BUILTIN_BASE:
-        from .models.builtin import BASE_MODEL_DIR
+    from .models.builtin import NAMED_BASES
 
-        folder = BASE_MODEL_DIR / "transformer"
-    else:
-        folder = Path(ref.get("transformer", ""))
+    named = str(ref.get("transformer", ""))
+    shipped = named.startswith("builtin:") and named.removeprefix("builtin:") in NAMED_BASES
+    folder = NAMED_BASES[named.removeprefix("builtin:")] / "transformer" if shipped else Path(named)
     if not (folder / "config.json").is_file():
         raise InputFileError(f"{path}: an adapter-only checkpoint of the backbone at {folder}, which is not there "
                              f"(edit {ref_file} to point at it)")

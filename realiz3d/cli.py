@@ -437,7 +437,7 @@ def reproduce(
     real_fraction: Optional[float] = typer.Option(None, help="share of real images in stage-2 batches of the methods trained with real data (default: their configs', 0.5)"),
     real_loss_weight: Optional[float] = typer.Option(None, help="weight of a real sample's error in the stage-2 loss of the same methods (synthetic: 1; default 1)"),
     freeze_k: Optional[str] = typer.Option(None, help="layer-aware training: real samples leave blocks [0, k) frozen, k drawn from LO..HI, e.g. 3,5 (default: the configs', 1,3)"),
-    base: Optional[Path] = typer.Option(None, help="base model every method starts from (a checkpoint folder; default: the shipped realiz3d/weights/base)"),
+    base: Optional[Path] = typer.Option(None, help="base model every method starts from: a checkpoint folder, or base_long for the three-run base the committed reproduction started from (default: the shipped realiz3d/weights/base)"),
     tune_schedule: bool = typer.Option(False, "--tune-schedule", help="tune each seed's Realiz3D schedule on the validation split to the goal's realism floor and score it there as \"realiz3d (tuned)\", the row the headline reads (claims stay at the plan's schedule; a few minutes a seed and task)"),
     tune_realism_keep: Optional[float] = typer.Option(None, help="with --tune-schedule: the share of real mode's realism to keep (default 0.9, the goal's floor)"),
 ):

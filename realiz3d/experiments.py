@@ -18,7 +18,7 @@ from pathlib import Path
 
 from .evaluation.claims import TUNED  # the row of Realiz3D at its tuned schedule (Plan.tune_schedule)
 from .evaluation.metrics import METRIC_ORDER, format_cell
-from .models.builtin import BASE_MODEL_DIR
+from .models.builtin import BASE_MODEL_DIR, named_base
 from .models.domain_shifter import PER_TOKEN_FORMS, SHIFTER_FORMS
 from .errors import InputError, InputFileError
 
@@ -71,8 +71,8 @@ class Plan:
     dial_blocks: tuple[int, ...] = (0, 3, 6)
     dial_fractions: tuple[float, ...] = (0.0, 0.5, 1.0)
     init: str = "base"  # "base" (shipped base model) or "scratch" (tiny preset; tests)
-    # the base model every method starts from and the "base" rows score (a checkpoint folder, e.g.
-    # a base pretrained longer with `realiz3d train --config configs/world/pretrain.yaml`);
+    # the base model every method starts from and the "base" rows score: a checkpoint folder or a
+    # shipped name ("base_long": the three-run base the committed reproduction started from);
     # None: the shipped one, realiz3d/weights/base
     base: str | None = None
     evaluators: str | None = None  # folder of evaluator weights (default: the shipped ones)
@@ -108,7 +108,7 @@ class Plan:
             raise InputError(f"shifter_form={self.shifter_form!r}: expected one of {', '.join(SHIFTER_FORMS)}")
         if self.stage1_lr is not None and not self.stage1_lr > 0:
             raise InputError(f"stage1_lr={self.stage1_lr}: expected a positive number")
-        if self.base is not None and not (Path(self.base) / "realiz3d_config.json").is_file():
+        if self.base is not None and not (named_base(self.base) / "realiz3d_config.json").is_file():
             raise InputFileError(f"base={self.base}: not a realiz3d checkpoint folder (no realiz3d_config.json)")
         if self.real_fraction is not None and not 0 < self.real_fraction < 1:
             raise InputError(f"real_fraction={self.real_fraction}: expected a share between 0 and 1 (both excluded; "
@@ -160,7 +160,7 @@ def _train_overrides(plan: Plan, out: Path, seed: int, steps: int, extra: list[s
 
 def base_dir(plan: Plan) -> Path:
     """The base model of a plan: its `base`, or the shipped one."""
-    return Path(plan.base) if plan.base else BASE_MODEL_DIR
+    return named_base(plan.base) if plan.base else BASE_MODEL_DIR
 
 
 def _init_args(plan: Plan) -> list[str]:

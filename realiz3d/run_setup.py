@@ -14,7 +14,7 @@ from .batches import Data
 from .checkpoint import record_training, trained_with
 from .config import STAGE_TABLE, ConfigError, RunConfig, stage_control, stage_domain
 from .models import ModelConfig, Realiz3DTransformer
-from .models.builtin import BASE_MODEL_DIR, build_builtin_backbone
+from .models.builtin import NAMED_BASES, build_builtin_backbone, named_base
 
 
 def pipeline_path(cfg: RunConfig, model: Realiz3DTransformer | None = None) -> Path | None:
@@ -64,12 +64,12 @@ def build_model(cfg: RunConfig) -> Realiz3DTransformer:
     if init == "scratch":
         mc = ModelConfig(extra={"preset": cfg.model.preset}, **adds)
         return Realiz3DTransformer(build_builtin_backbone(cfg.model.preset, seed=cfg.train.seed), mc)
-    path = BASE_MODEL_DIR if init == "base" else Path(init)
+    path = named_base(init)
     if not (path / "realiz3d_config.json").is_file():
-        if init == "base":
+        if init in NAMED_BASES:
             raise ConfigError(
                 f"the built-in base model is not installed at {path}; build it with "
-                "`realiz3d train --config configs/world/pretrain.yaml` or set model.init=scratch"
+                "`realiz3d train --config configs/world/pretrain_fast.yaml` or set model.init=scratch"
             )
         raise ConfigError(f"model.init={init}: not a realiz3d checkpoint (no realiz3d_config.json)")
     model = Realiz3DTransformer.from_pretrained(path, **adds)

@@ -6,18 +6,22 @@ import pytest
 
 from realiz3d.checkpoint import SCHEMA_VERSION, TrainedWith, is_latent_checkpoint, record_training, trained_with
 from realiz3d.models import ModelConfig, Realiz3DTransformer
-from realiz3d.models.builtin import BASE_MODEL_DIR, MULTIVIEW_MODEL_DIR, TEXTURING_MODEL_DIR
+from realiz3d.models.builtin import (BASE_LONG_MODEL_DIR, BASE_MODEL_DIR, MULTIVIEW_MODEL_DIR, TEXTURING_MODEL_DIR,
+                                     named_base)
 
 
 def test_shipped_checkpoints_load_with_the_facts_they_recorded():
     """The shipped checkpoints read with the facts they recorded (version 1; version-0 files are the
     next test's), and the pipeline uses the facts of each. The base model (since 2026-12-04) was
-    pretrained with half of its captions naming the view, so it names views when sampled."""
+    pretrained with half of its captions naming the view, so it names views when sampled; so was
+    the three-run base kept beside it (base_long)."""
     from realiz3d.pipeline import Realiz3DPipeline
 
     base = trained_with(Realiz3DTransformer.from_pretrained(BASE_MODEL_DIR).config)
     assert (base.version, base.views, base.stage, base.objective, base.resolution) == (1, 1, "pretrain", "flow", 32)
     assert base.view_words and base.camera_setup["distance"] == 2.6
+    long = trained_with(Realiz3DTransformer.from_pretrained(BASE_LONG_MODEL_DIR).config)
+    assert (long.stage, long.view_words, long.camera_setup) == ("pretrain", True, base.camera_setup)
     mv = Realiz3DPipeline.from_pretrained(MULTIVIEW_MODEL_DIR)
     facts = trained_with(mv.model.config)
     assert (facts.version, facts.views, facts.flow_shift, facts.camera_setup["distance"]) == (1, 4, 3.0, 2.6)
@@ -27,7 +31,31 @@ def test_shipped_checkpoints_load_with_the_facts_they_recorded():
     tex = trained_with(tex_model.config)
     assert (tex.version, tex.views, tex.camera_setup["distance"]) == (1, 4, 2.6)  # world v2's model (2026-11-30)
     assert tex_model.config.shifter_form == "token"  # token-form shifters since 2026-12-02 (README)
-    assert not any(map(is_latent_checkpoint, (BASE_MODEL_DIR, MULTIVIEW_MODEL_DIR, TEXTURING_MODEL_DIR)))
+    assert not any(map(is_latent_checkpoint, (BASE_MODEL_DIR, BASE_LONG_MODEL_DIR, MULTIVIEW_MODEL_DIR,
+                                              TEXTURING_MODEL_DIR)))
+
+
+def test_the_shipped_bases_by_name_and_in_adapter_references(tmp_path):
+    """Two bases ship: "base" (the one-run recipe, the default since 2026-12-05) and "base_long"
+    (the three-run base the committed results start from). A name or a folder picks one wherever
+    a base is taken (model.init, reproduce --base, the premise), and an adapter-only checkpoint of
+    either names it as builtin:NAME, which resolves wherever realiz3d is installed."""
+    from realiz3d.checkpoint import _backbone_folder, _reference, backbone_hash
+    from realiz3d.experiments import Plan, base_dir
+
+    assert named_base("base") == BASE_MODEL_DIR and named_base("base_long") == BASE_LONG_MODEL_DIR
+    assert named_base(str(tmp_path)) == tmp_path
+    plan = dict(world=str(tmp_path), out=str(tmp_path / "out"))
+    assert base_dir(Plan(**plan, base="base_long")) == BASE_LONG_MODEL_DIR and base_dir(Plan(**plan)) == BASE_MODEL_DIR
+    a, b = (Realiz3DTransformer.from_pretrained(d).backbone for d in (BASE_MODEL_DIR, BASE_LONG_MODEL_DIR))
+    assert backbone_hash(a) != backbone_hash(b)  # two different models
+    for name, d in (("base", BASE_MODEL_DIR), ("base_long", BASE_LONG_MODEL_DIR)):
+        assert _reference(d / "transformer") == f"builtin:{name}"
+        ck = tmp_path / name
+        ck.mkdir()
+        (ck / "base_model.json").write_text(json.dumps({"transformer": f"builtin:{name}", "sha256": "x"}))
+        assert _backbone_folder(ck) == (d / "transformer", "x")
+    assert _reference(tmp_path) == str(tmp_path.resolve())
 
 
 def test_a_texturing_checkpoint_without_camera_setup_or_flow_shift_reads_the_defaults(tmp_path):

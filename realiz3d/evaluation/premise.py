@@ -72,12 +72,12 @@ def premise(world: Path, stage1: Path, finetune: Path, base: Path | None = None,
     so that several stage-1 runs (seeds, forms) pay for the base model and the fine-tune once."""
     from ..data import load_synthetic
     from ..experiments import evaluate_checkpoint
-    from ..models.builtin import BASE_MODEL_DIR
+    from ..models.builtin import named_base
     from ..pipeline import Realiz3DPipeline
     from .evaluators import Evaluators
     from .metrics import real_references
 
-    base = Path(base) if base else BASE_MODEL_DIR
+    base = named_base(base or "base")
     split = Path(world) / "heldout"
     cache = {} if cache is None else cache
     if "evaluators" not in cache:
@@ -136,7 +136,7 @@ def premise_figure(world: Path, stage1s: list[Path], out: Path, base: Path | Non
     import dataclasses
 
     from ..data import load_synthetic
-    from ..models.builtin import BASE_MODEL_DIR
+    from ..models.builtin import named_base
     from ..pipeline import Realiz3DPipeline
     from ..visual import save_asset_blocks
 
@@ -151,7 +151,7 @@ def premise_figure(world: Path, stage1s: list[Path], out: Path, base: Path | Non
 
     data = load_synthetic(Path(world) / "heldout", limit=n_assets)
     st = EvalSettings(steps=eval_steps, seed=seed)
-    base_pipe = Realiz3DPipeline.from_pretrained(Path(base) if base else BASE_MODEL_DIR)
+    base_pipe = Realiz3DPipeline.from_pretrained(named_base(base or "base"))
     rows = [*reference_rows(data),
             ("base", generate_for_assets(base_pipe, data, "real", st, control=None)),
             ("base, '3d render of'", generate_for_assets(

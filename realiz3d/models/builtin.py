@@ -32,9 +32,20 @@ PRESETS = {
 }
 
 WEIGHTS_DIR = Path(__file__).resolve().parent.parent / "weights"
-BASE_MODEL_DIR = WEIGHTS_DIR / "base"
+BASE_MODEL_DIR = WEIGHTS_DIR / "base"  # the shipped base: configs/world/pretrain_fast.yaml, one run (since 2026-12-05)
+# the base shipped 2026-12-04 to 12-05 (15,000 steps in three runs, ~2 h 45 min to reproduce): the
+# committed reproduction and the shipped text-to-multiview and texturing models start from it
+BASE_LONG_MODEL_DIR = WEIGHTS_DIR / "base_long"
 TEXTURING_MODEL_DIR = WEIGHTS_DIR / "texturing"
 MULTIVIEW_MODEL_DIR = WEIGHTS_DIR / "multiview"  # the shipped text-to-multiview model (camera control)
+
+
+NAMED_BASES = {"base": BASE_MODEL_DIR, "base_long": BASE_LONG_MODEL_DIR}
+
+
+def named_base(name: str | Path) -> Path:
+    """A base model given as a shipped name ("base", "base_long") or a checkpoint folder."""
+    return NAMED_BASES.get(str(name), Path(name))
 
 
 def default_generate_model() -> Path:

@@ -19,16 +19,16 @@ cd "$(dirname "$0")/../../.."
 B=${B:-.venv/bin/realiz3d}
 for arm in "16 240" "4 960" "2 1920"; do
   set -- $arm
-  /usr/bin/time -f "%e s wall, batch $1" $B reproduce --out runs/bs$1 --world worlds/default --tasks multiview \
+  /usr/bin/time -f "%e s wall, batch $1" $B reproduce --base base_long --out runs/bs$1 --world worlds/default --tasks multiview \
       --methods naive --batch-size $1 --steps $2 --seeds 3 --shifter-form token --real-fraction 0.125
 done
-$B reproduce --out runs/bs4r --world worlds/default --tasks multiview --methods realiz3d \
+$B reproduce --base base_long --out runs/bs4r --world worlds/default --tasks multiview --methods realiz3d \
     --batch-size 4 --steps 960 --seeds 3 --shifter-form token --real-fraction 0.125
 # Realiz3D at 8 x 480, its stage 1s taken over from runs/bs4r (the same as v7's, seed by seed)
 for s in 0 1 2; do
   mkdir -p runs/bs8r/runs/seed$s && [ -d runs/bs8r/runs/seed$s/stage1 ] || cp -r runs/bs4r/runs/seed$s/stage1 runs/bs8r/runs/seed$s/
 done
-$B reproduce --out runs/bs8r --world worlds/default --tasks multiview --methods realiz3d \
+$B reproduce --base base_long --out runs/bs8r --world worlds/default --tasks multiview --methods realiz3d \
     --batch-size 8 --steps 480 --seeds 3 --shifter-form token --real-fraction 0.125
 for bs in 16 4; do
   [ -f runs/bs$bs/roll_seed0/scores.json ] || $B evaluate --checkpoint runs/bs$bs/runs/seed0/multiview/naive/final \

@@ -8,7 +8,7 @@
 set -e
 PY=${PY:-python}
 D=docs/results/claims_bootstrap_2026-12-04
-$PY docs/tools/rescore_per_asset.py runs/repro_v7 --out runs/repro_v7/results_per_asset.jsonl --base realiz3d/weights/base
+$PY docs/tools/rescore_per_asset.py runs/repro_v7 --out runs/repro_v7/results_per_asset.jsonl --base realiz3d/weights/base_long
 cp runs/repro_v7/results_per_asset.jsonl $D/results.jsonl
 for t in texturing multiview; do
   mkdir -p /tmp/claims_$t

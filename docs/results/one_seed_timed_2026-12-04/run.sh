@@ -8,6 +8,6 @@ set -e
 B=${B:-realiz3d}
 PY=${PY:-python}
 O=${O:-runs/one_seed_v8}
-/usr/bin/time -v $B reproduce --seeds 1 --out $O --world worlds/default --shifter-form token --real-fraction 0.125
+/usr/bin/time -v $B reproduce --base base_long --seeds 1 --out $O --world worlds/default --shifter-form token --real-fraction 0.125
 $PY docs/tools/rows_diff.py runs/repro_v7/results.jsonl $O/results.jsonl --seed 0 \
     --metrics realism view_accuracy normal_agreement mask_iou material_accuracy camera_use

@@ -9,7 +9,7 @@ B=${B:-realiz3d}
 PY=${PY:-python}
 O=${O:-runs/one_seed_v9}
 D=docs/results/one_seed_timed_2026-12-05
-/usr/bin/time -v -o $D/time.txt $B reproduce --seeds 1 --out $O --world worlds/default --shifter-form token --real-fraction 0.125
+/usr/bin/time -v -o $D/time.txt $B reproduce --base base_long --seeds 1 --out $O --world worlds/default --shifter-form token --real-fraction 0.125
 cp $O/timings.jsonl $D/
 $PY docs/tools/rows_diff.py docs/results/claims_bootstrap_2026-12-04/results.jsonl $O/results.jsonl --seed 0 \
     --metrics realism view_accuracy normal_agreement mask_iou material_accuracy camera_use > $D/rows_diff.md

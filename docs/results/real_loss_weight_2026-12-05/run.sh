@@ -19,7 +19,7 @@ for W in ${WS:-0.25 0.5}; do  # WS="0.25": one arm per sitting
   [ -f $O/results.jsonl ] || $PY -c "
 import json; rows = [json.loads(l) for l in open('$V8/results.jsonl')]
 open('$O/results.jsonl', 'w').write(''.join(json.dumps(r) + '\n' for r in rows if r['task'] == 'texturing' and r['method'] == 'base'))"
-  $B reproduce --out $O --world worlds/default --tasks texturing --methods realiz3d --shifter-form token \
+  $B reproduce --base base_long --out $O --world worlds/default --tasks texturing --methods realiz3d --shifter-form token \
       --real-fraction 0.125 --real-loss-weight $W --first-seed 3
   mkdir -p $D/w$W && cp $O/results.jsonl $D/w$W/
   $PY docs/tools/paired_table.py --rows $V8/results.jsonl $O/results.jsonl --task texturing --method realiz3d \

@@ -12,6 +12,6 @@ T=docs/results/reproduce_v7_texturing_2026-12-04
 mkdir -p $O
 [ -f $O/results.jsonl ] || cp $T/results.jsonl $O/results.jsonl
 [ -f $O/dial.json ] || cp $T/dial.json $O/dial.json
-$B reproduce --out $O --world worlds/default --tasks multiview --shifter-form token --real-fraction 0.125
+$B reproduce --base base_long --out $O --world worlds/default --tasks multiview --shifter-form token --real-fraction 0.125
 $PY docs/tools/snapshot_claims.py $O/results.jsonl ${MV_OUT:-docs/results/reproduce_v7_multiview_2026-12-04} multiview \
-    "realiz3d reproduce --out runs/repro_v7 --world worlds/default --tasks multiview --shifter-form token --real-fraction 0.125"
+    "realiz3d reproduce --base base_long --out runs/repro_v7 --world worlds/default --tasks multiview --shifter-form token --real-fraction 0.125"

@@ -18,7 +18,7 @@ if [ ! -d $O ]; then
   rm -f $O/timings.jsonl $O/claims.json
 fi
 for t in texturing multiview; do
-  $B reproduce --out $O --world worlds/default --tasks $t --shifter-form token --real-fraction 0.125 --tune-schedule
+  $B reproduce --base base_long --out $O --world worlds/default --tasks $t --shifter-form token --real-fraction 0.125 --tune-schedule
 done
 cp $O/results.jsonl $O/claims.json $O/timings.jsonl $D/
 for s in 0 1 2; do for t in texturing multiview; do

@@ -10,6 +10,6 @@ set -e
 B=${B:-realiz3d}
 PY=${PY:-python}
 O=${O:-runs/repro_v8mv}
-$B reproduce --out $O --world worlds/default --tasks multiview --shifter-form token --real-fraction 0.125 --first-seed 3
+$B reproduce --base base_long --out $O --world worlds/default --tasks multiview --shifter-form token --real-fraction 0.125 --first-seed 3
 $PY docs/tools/snapshot_claims.py $O/results.jsonl docs/results/reproduce_v8_multiview_seeds345_2026-12-04 multiview \
-    "realiz3d reproduce --out runs/repro_v8mv --world worlds/default --tasks multiview --shifter-form token --real-fraction 0.125 --first-seed 3"
+    "realiz3d reproduce --base base_long --out runs/repro_v8mv --world worlds/default --tasks multiview --shifter-form token --real-fraction 0.125 --first-seed 3"

@@ -12,9 +12,9 @@ B=${B:-realiz3d}
 PY=${PY:-python}
 O=${O:-runs/repro_v8}
 D=docs/results/reproduce_v8_texturing_seeds345_2026-12-05
-$B reproduce --out $O --world worlds/default --tasks texturing --shifter-form token --real-fraction 0.125 --first-seed 3
+$B reproduce --base base_long --out $O --world worlds/default --tasks texturing --shifter-form token --real-fraction 0.125 --first-seed 3
 $PY docs/tools/snapshot_claims.py $O/results.jsonl $D texturing \
-    "realiz3d reproduce --out runs/repro_v8 --world worlds/default --tasks texturing --shifter-form token --real-fraction 0.125 --first-seed 3"
+    "realiz3d reproduce --base base_long --out runs/repro_v8 --world worlds/default --tasks texturing --shifter-form token --real-fraction 0.125 --first-seed 3"
 cp $O/timings.jsonl $D/
 $PY docs/tools/replicate_claims.py docs/results/claims_bootstrap_2026-12-04/results.jsonl $O/results.jsonl texturing $D/replication.md
 # Both tasks' merged verdicts on seeds 3-5 (reproduce writes them over every row of the folder):

@@ -10,7 +10,7 @@ O=runs/repro_v8_tuned
 D=docs/results/reproduce_v8_tuned_2026-12-05
 [ -d $O ] || { cp -r runs/repro_v8 $O; rm -f $O/timings.jsonl $O/claims.json; }
 for t in texturing multiview; do
-  $B reproduce --out $O --world worlds/default --tasks $t --shifter-form token --real-fraction 0.125 \
+  $B reproduce --base base_long --out $O --world worlds/default --tasks $t --shifter-form token --real-fraction 0.125 \
       --first-seed 3 --tune-schedule
 done
 cp $O/results.jsonl $O/claims.json $O/timings.jsonl $D/
