@@ -67,10 +67,10 @@ def build_model(cfg: RunConfig) -> Realiz3DTransformer:
     path = named_base(init)
     if not (path / "realiz3d_config.json").is_file():
         if init in NAMED_BASES:
-            raise ConfigError(
-                f"the built-in base model is not installed at {path}; build it with "
-                "`realiz3d train --config configs/world/pretrain_fast.yaml` or set model.init=scratch"
-            )
+            recipe = ("`realiz3d train --config configs/world/pretrain_fast.yaml`" if init == "base" else
+                      "the three runs of configs/world/pretrain.yaml, pretrain_views.yaml and pretrain_views_more.yaml")
+            raise ConfigError(f"model.init={init}: the shipped base model is not installed at {path}; build it with "
+                              f"{recipe} (README) or set model.init=scratch")
         raise ConfigError(f"model.init={init}: not a realiz3d checkpoint (no realiz3d_config.json)")
     model = Realiz3DTransformer.from_pretrained(path, **adds)
     if cfg.model.path:

@@ -102,3 +102,17 @@ def test_is_latent_checkpoint(tmp_path):
     assert is_latent_checkpoint(tmp_path / "ck")
     (tmp_path / "ck" / "realiz3d_config.json").write_text(json.dumps({"extra": {"preset": "tiny"}}))
     assert not is_latent_checkpoint(tmp_path / "ck") and not is_latent_checkpoint(tmp_path / "missing")
+
+
+def test_a_missing_shipped_base_names_its_recipe(tmp_path, monkeypatch):
+    """model.init=base / base_long where that base is not installed: a config error naming the
+    option and the recipe that builds it (the one run for base, the three runs for base_long)."""
+    from realiz3d.config import ConfigError, load_config
+    from realiz3d.models import builtin
+    from realiz3d.run_setup import build_model
+
+    for name, recipe in (("base", "pretrain_fast.yaml"), ("base_long", "pretrain_views_more.yaml")):
+        monkeypatch.setitem(builtin.NAMED_BASES, name, tmp_path / "missing")
+        cfg = load_config(None, [f"out={tmp_path / 'o'}", f"model.init={name}"])
+        with pytest.raises(ConfigError, match=f"model.init={name}: .*{recipe}"):
+            build_model(cfg)
