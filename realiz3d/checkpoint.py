@@ -265,11 +265,10 @@ def _backbone_folder(path: Path) -> tuple[Path, str | None]:
     if own.is_dir() or not ref_file.is_file():
         return own, None
     ref = json.loads(ref_file.read_text())
-    from .models.builtin import NAMED_BASES
+    from .models.builtin import named_base
 
     named = str(ref.get("transformer", ""))
-    shipped = named.startswith("builtin:") and named.removeprefix("builtin:") in NAMED_BASES
-    folder = NAMED_BASES[named.removeprefix("builtin:")] / "transformer" if shipped else Path(named)
+    folder = named_base(named.removeprefix("builtin:")) / "transformer" if named.startswith("builtin:") else Path(named)
     if not (folder / "config.json").is_file():
         raise InputFileError(f"{path}: an adapter-only checkpoint of the backbone at {folder}, which is not there "
                              f"(edit {ref_file} to point at it)")

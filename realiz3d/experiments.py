@@ -18,7 +18,7 @@ from pathlib import Path
 
 from .evaluation.claims import TUNED  # the row of Realiz3D at its tuned schedule (Plan.tune_schedule)
 from .evaluation.metrics import METRIC_ORDER, format_cell
-from .models.builtin import BASE_MODEL_DIR, named_base
+from .models.builtin import BASE_MODEL_DIR, named_base  # noqa: F401 (BASE_MODEL_DIR: the default base, read by the tests)
 from .models.domain_shifter import PER_TOKEN_FORMS, SHIFTER_FORMS
 from .errors import InputError, InputFileError
 
@@ -160,7 +160,7 @@ def _train_overrides(plan: Plan, out: Path, seed: int, steps: int, extra: list[s
 
 def base_dir(plan: Plan) -> Path:
     """The base model of a plan: its `base`, or the shipped one."""
-    return named_base(plan.base) if plan.base else BASE_MODEL_DIR
+    return named_base(plan.base or "base")
 
 
 def _init_args(plan: Plan) -> list[str]:
